@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,11 +78,9 @@ class RedisBackend(Backend):
         try:
             yield
         finally:
-            try:
+            # LockError: the ttl ran out and another holder may have it now; nothing of ours to free.
+            with contextlib.suppress(LockError):
                 await lock.release()
-            except LockError:
-                # The ttl ran out and another holder may have it now; nothing of ours to free.
-                pass
 
     async def rank_set(self, index: str, member: str, score: float) -> None:
         await self._redis.zadd(self._keys.index(index), {member: score})
