@@ -1,0 +1,74 @@
+"""The durable inbox: an update is committed here before anyone acknowledges it.
+
+The unique (channel, update_key) makes a redelivered update (Telegram retries, a double click
+in the web chat) a no-op. A row stays `pending` until the step it caused is committed, so a crash
+in between is replayed by `pending_ids` at the next start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.crypto import FieldCipher
+from store.models import InboxUpdate
+
+MAX_ATTEMPTS = 5
+
+
+class Inbox:
+    def __init__(self, sessions: async_sessionmaker, cipher: FieldCipher) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+
+    async def store(self, channel: str, update_key: str, payload: dict[str, Any]) -> int | None:
+        """Commit the update; its id, or None when this update was already received."""
+        row = InboxUpdate(
+            channel=channel, update_key=update_key, payload_enc=self._cipher.encrypt_json(payload)
+        )
+        async with self._sessions() as session:
+            session.add(row)
+            try:
+                await session.commit()
+            except IntegrityError:
+                return None
+        return row.id
+
+    async def load(self, session: AsyncSession, inbox_id: int) -> tuple[str, dict] | None:
+        """(channel, payload) of a pending update, or None when it is already done."""
+        row = await session.get(InboxUpdate, inbox_id)
+        if row is None or row.status != "pending":
+            return None
+        return row.channel, self._cipher.decrypt_json(row.payload_enc)
+
+    @staticmethod
+    async def mark_done(session: AsyncSession, inbox_id: int, now: datetime) -> None:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.id == inbox_id)
+            .values(status="done", processed_at=now, payload_enc=b"")
+        )
+
+    async def record_failure(self, inbox_id: int, error: str) -> None:
+        """Count a failed attempt; after MAX_ATTEMPTS the update is parked as `failed`."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(InboxUpdate, inbox_id)
+            if row is None or row.status != "pending":
+                return
+            row.attempts += 1
+            row.error = error[:200]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+
+    async def pending_ids(self) -> list[int]:
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(InboxUpdate.id)
+                .where(InboxUpdate.status == "pending")
+                .order_by(InboxUpdate.id)
+            )
+            return list(result.scalars())

@@ -1,0 +1,46 @@
+"""Staff accounts: roles and argon2 password hashes."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import User
+
+ROLES = ("counsellor", "supervisor", "editor", "admin")
+MIN_PASSWORD_CHARS = 10
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def create_user(session: AsyncSession, username: str, password: str, role: str) -> User:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise AccountError("the username must be 1 to 64 characters")
+    existing = await session.scalar(select(User).where(User.username == username))
+    if existing is not None:
+        raise AccountError(f"user {username!r} already exists")
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    await session.flush()
+    return user
