@@ -68,6 +68,7 @@ class FlowEvent:
     command: str | None = None  # "start" | "help" | "language" | "human" | "delete"
     analysis: AnalysisLike | None = None  # present for free text
     situation: Situation = field(default_factory=Situation)
+    flow: str | None = None  # kind "start": the flow to start (default: the welcome flow)
 
 
 @dataclass
