@@ -44,3 +44,21 @@ async def create_user(session: AsyncSession, username: str, password: str, role:
     session.add(user)
     await session.flush()
     return user
+
+
+def new_totp_secret() -> str:
+    import pyotp
+
+    return pyotp.random_base32()
+
+
+async def enable_totp(session: AsyncSession, cipher, username: str) -> str:
+    """Give a user a TOTP second factor; returns the otpauth:// URI to show once as a QR code."""
+    import pyotp
+
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    secret = new_totp_secret()
+    user.totp_secret_enc = cipher.encrypt(secret)
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="helpline 116111")
