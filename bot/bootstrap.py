@@ -65,11 +65,20 @@ class Container:
         await self.queue.rebuild()
         self._tasks.append(asyncio.create_task(self.flows.watch(), name="flows-watch"))
         self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+        self._tasks.append(asyncio.create_task(self._sweep_inbox(), name="inbox-sweeper"))
         replayed = await self.core.recover()
         if replayed:
             log.info("replayed %d stored updates", replayed)
         if self.telegram is not None:
             await self.telegram.start()
+
+    async def _sweep_inbox(self, every_seconds: float = 5.0) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.core.sweep()
+            except Exception:
+                log.exception("inbox sweep failed")
 
     async def stop(self) -> None:
         if self.telegram is not None:
@@ -94,10 +103,10 @@ def build_container(
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     cipher = FieldCipher(settings.secret())
-    backend = build_backend(settings.redis_url)
+    backend = build_backend(settings.redis_url, prefix=settings.redis_prefix)
     channels: dict = {WEBCHAT: WebChatOutput(backend, cipher)}
     translators = {WEBCHAT: translate_webchat}
-    inbox = Inbox(sessions, cipher)
+    inbox = Inbox(sessions, cipher, clock)
     outbox = OutboxSender(sessions, cipher, channels, clock)
     queue = CounsellorQueue(sessions, backend)
     flows = FlowRegistry(sessions=sessions, backend=backend, defaults_dir=settings.flows_dir)

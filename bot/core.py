@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -104,12 +104,25 @@ class Core:
             await self.process(inbox_id)
         return len(pending)
 
+    async def sweep(self, older_than_seconds: float = 10.0) -> int:
+        """Retry updates still pending a while after they arrived (a transient failure)."""
+        cutoff = self.clock() - timedelta(seconds=older_than_seconds)
+        pending = await self.inbox.pending_ids(received_before=cutoff)
+        for inbox_id in pending:
+            await self.process(inbox_id)
+        return len(pending)
+
     async def process(self, inbox_id: int) -> None:
         try:
             await self._process(inbox_id)
         except Exception as exc:
             log.exception("processing inbox update %s failed", inbox_id)
-            await self.inbox.record_failure(inbox_id, type(exc).__name__)
+            if await self.inbox.record_failure(inbox_id, type(exc).__name__):
+                # Parked after repeated failures: a person must know a message is waiting.
+                log.error("inbox update %s parked after repeated failures", inbox_id)
+                await self.backend.publish(
+                    EVENTS_TOPIC, {"event": "alert", "kind": "failed_update", "inbox_id": inbox_id}
+                )
 
     # -- one step -------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ in between is replayed by `pending_ids` at the next start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +22,20 @@ MAX_ATTEMPTS = 5
 
 
 class Inbox:
-    def __init__(self, sessions: async_sessionmaker, cipher: FieldCipher) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker, cipher: FieldCipher, clock: Callable[[], datetime]
+    ) -> None:
         self._sessions = sessions
         self._cipher = cipher
+        self._clock = clock
 
     async def store(self, channel: str, update_key: str, payload: dict[str, Any]) -> int | None:
         """Commit the update; its id, or None when this update was already received."""
         row = InboxUpdate(
-            channel=channel, update_key=update_key, payload_enc=self._cipher.encrypt_json(payload)
+            channel=channel,
+            update_key=update_key,
+            payload_enc=self._cipher.encrypt_json(payload),
+            received_at=self._clock(),
         )
         async with self._sessions() as session:
             session.add(row)
@@ -53,22 +60,22 @@ class Inbox:
             .values(status="done", processed_at=now, payload_enc=b"")
         )
 
-    async def record_failure(self, inbox_id: int, error: str) -> None:
-        """Count a failed attempt; after MAX_ATTEMPTS the update is parked as `failed`."""
+    async def record_failure(self, inbox_id: int, error: str) -> bool:
+        """Count a failed attempt; after MAX_ATTEMPTS the update is parked as `failed` (True)."""
         async with self._sessions() as session, session.begin():
             row = await session.get(InboxUpdate, inbox_id)
             if row is None or row.status != "pending":
-                return
+                return False
             row.attempts += 1
             row.error = error[:200]
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
+                return True
+            return False
 
-    async def pending_ids(self) -> list[int]:
+    async def pending_ids(self, received_before: datetime | None = None) -> list[int]:
+        query = select(InboxUpdate.id).where(InboxUpdate.status == "pending")
+        if received_before is not None:
+            query = query.where(InboxUpdate.received_at < received_before)
         async with self._sessions() as session:
-            result = await session.execute(
-                select(InboxUpdate.id)
-                .where(InboxUpdate.status == "pending")
-                .order_by(InboxUpdate.id)
-            )
-            return list(result.scalars())
+            return list((await session.execute(query.order_by(InboxUpdate.id))).scalars())

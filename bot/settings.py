@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""  # empty: SQLite file under data_dir
     redis_url: str | None = None  # unset: in-process backend
+    redis_prefix: str = "helpline"  # keys and channels, so one Redis can serve several installs
     secret_key: SecretStr | None = None
 
     telegram_token: SecretStr | None = None
