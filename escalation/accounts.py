@@ -7,9 +7,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from escalation.staff import ROLES
 from store.models import User
 
-ROLES = ("counsellor", "supervisor", "editor", "admin")
 MIN_PASSWORD_CHARS = 10
 _hasher = PasswordHasher()
 

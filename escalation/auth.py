@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from escalation import audit
 from escalation.accounts import hash_password, verify_password
+from escalation.staff import StaffUser
 from store.backends import Backend
 from store.crypto import FieldCipher
 from store.models import StaffSession, User
@@ -55,14 +56,7 @@ class LoginRateLimited(Exception):
 
 
 @dataclass(frozen=True)
-class StaffUser:
-    id: int
-    username: str
-    role: str
-
-
-@dataclass(frozen=True)
-class _Session:
+class StaffSessionInfo:
     id: str
     user: StaffUser
     csrf_token: str
@@ -90,7 +84,7 @@ class StaffAuth:
         self.secure_cookies = secure_cookies
         # Needed only to read TOTP secrets; without it a user with a second factor cannot sign in.
         self._cipher = cipher
-        self.current_user, self.require_csrf = self._dependencies()
+        self.current_session, self.current_user, self.require_csrf = self._dependencies()
 
     # -- signing in and out -----------------------------------------------------------------
 
@@ -197,25 +191,32 @@ class StaffAuth:
         return require_role
 
     def _dependencies(self):
-        async def staff_session(request: Request) -> _Session:
+        async def staff_session(request: Request) -> StaffSessionInfo:
             token = request.cookies.get(COOKIE_NAME)
             found = await self.session_for(token) if token else None
             if found is None:
                 raise HTTPException(401, "sign in first")
             return found
 
-        async def current_user(found: _Session = Depends(staff_session)) -> StaffUser:
+        async def current_user(found: StaffSessionInfo = Depends(staff_session)) -> StaffUser:
             return found.user
 
-        async def require_csrf(request: Request, found: _Session = Depends(staff_session)) -> None:
+        async def require_csrf(
+            request: Request, found: StaffSessionInfo = Depends(staff_session)
+        ) -> None:
             sent = request.headers.get(CSRF_HEADER, "")
             if not sent or not hmac.compare_digest(sent, found.csrf_token):
                 raise HTTPException(403, "missing or wrong CSRF token")
 
-        return current_user, require_csrf
+        return staff_session, current_user, require_csrf
 
-    async def session_for(self, cookie_token: str) -> _Session | None:
-        """The live session for a cookie token, refreshed; None when unknown, idle or expired."""
+    async def session_for(
+        self, cookie_token: str, *, touch: bool = True
+    ) -> StaffSessionInfo | None:
+        """The live session for a cookie token; None when unknown, idle or expired.
+
+        `touch` counts this as activity; a live stream re-checking its session does not.
+        """
         digest = token_digest(cookie_token)
         now = self._clock()
         async with self._sessions() as session, session.begin():
@@ -237,9 +238,9 @@ class StaffAuth:
             if expired:
                 await session.delete(staff_session)
                 return None
-            if now - staff_session.last_seen_at > TOUCH_INTERVAL:
+            if touch and now - staff_session.last_seen_at > TOUCH_INTERVAL:
                 staff_session.last_seen_at = now
-            return _Session(
+            return StaffSessionInfo(
                 id=digest,
                 user=StaffUser(id=user.id, username=user.username, role=user.role),
                 csrf_token=staff_session.csrf_token,

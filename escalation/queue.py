@@ -79,19 +79,38 @@ class CounsellorQueue:
     # -- after commit ---------------------------------------------------------------------------
 
     async def sync(self, conversation: Conversation) -> None:
-        """Mirror one conversation's committed queue state into the backend and tell the consoles."""
-        if conversation.status == "waiting" and conversation.queued_at is not None:
-            score = priority_score(conversation.risk_level, conversation.queued_at)
-            await self._backend.rank_set(QUEUE_INDEX, conversation.id, score)
+        """Mirror one conversation's committed queue state into the backend and tell the consoles.
+
+        The state is read back from the database rather than taken from `conversation`: the
+        caller's object may be stale (a counsellor claimed the chat while the child's message was
+        being processed), and re-adding a claimed chat to the index would show it as waiting.
+        """
+        await self.sync_id(conversation.id)
+
+    async def sync_id(self, conversation_id: str) -> None:
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(
+                        Conversation.status, Conversation.risk_level, Conversation.queued_at
+                    ).where(Conversation.id == conversation_id)
+                )
+            ).one_or_none()
+        if row is None:
+            await self.forget(conversation_id)
+            return
+        if row.status == "waiting" and row.queued_at is not None:
+            score = priority_score(row.risk_level, row.queued_at)
+            await self._backend.rank_set(QUEUE_INDEX, conversation_id, score)
         else:
-            await self._backend.rank_remove(QUEUE_INDEX, conversation.id)
+            await self._backend.rank_remove(QUEUE_INDEX, conversation_id)
         await self._backend.publish(
             EVENTS_TOPIC,
             {
                 "event": "queue",
-                "conversation_id": conversation.id,
-                "status": conversation.status,
-                "risk_level": conversation.risk_level,
+                "conversation_id": conversation_id,
+                "status": row.status,
+                "risk_level": row.risk_level,
             },
         )
 
@@ -101,6 +120,10 @@ class CounsellorQueue:
         await self._backend.publish(
             EVENTS_TOPIC, {"event": "queue", "conversation_id": conversation_id, "status": "erased"}
         )
+
+    async def forget_stale(self, conversation_id: str) -> None:
+        """Drop an index entry the database no longer backs (no event: nothing changed)."""
+        await self._backend.rank_remove(QUEUE_INDEX, conversation_id)
 
     async def rebuild(self) -> int:
         """Make the backend index match the database (start-up, after a crash)."""
