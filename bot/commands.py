@@ -7,5 +7,7 @@ def register(commands) -> None:
     import flows.cli
     import nlu.cli
 
-    nlu.cli.add_subcommands(commands.add_parser("nlu", help="language understanding"))
-    flows.cli.add_subcommands(commands.add_parser("flows", help="conversation flows"))
+    nlu_commands = commands.add_parser("nlu", help="language understanding")
+    nlu.cli.add_subcommands(nlu_commands.add_subparsers(dest="nlu_command"))
+    flow_commands = commands.add_parser("flows", help="conversation flows")
+    flows.cli.add_subcommands(flow_commands.add_subparsers(dest="flows_command"))
