@@ -8,8 +8,16 @@
   const input = document.getElementById("text");
   const seen = new Set();
   let lastId = 0;
-  let lang = localStorage.getItem("helpline.lang") || (navigator.language || "az").slice(0, 2);
+  // Azerbaijani first: most children here write it, whatever their phone's language setting.
+  let lang = localStorage.getItem("helpline.lang") || "az";
   if (!TEXTS[lang]) lang = "az";
+
+  function setLang(next) {
+    if (!TEXTS[next]) return;
+    lang = next;
+    localStorage.setItem("helpline.lang", lang);
+    applyTexts();
+  }
 
   function applyTexts() {
     const t = TEXTS[lang];
@@ -46,7 +54,13 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.label;
-        btn.addEventListener("click", () => { row.remove(); send({ button: b.data }, b.label); });
+        btn.addEventListener("click", () => {
+          row.remove();
+          // The bot's own language question: the page follows the child's choice.
+          const chosen = /language:(az|ru|en)$/.exec(b.data);
+          if (chosen) setLang(chosen[1]);
+          send({ button: b.data }, b.label);
+        });
         row.appendChild(btn);
       });
       log.appendChild(row);
@@ -99,9 +113,7 @@
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); document.getElementById("send").click(); }
   });
-  document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", () => {
-    lang = b.dataset.lang; localStorage.setItem("helpline.lang", lang); applyTexts();
-  }));
+  document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang)));
   document.getElementById("human").addEventListener("click", () => send({ command: "human" }, TEXTS[lang].talk_to_person));
   document.getElementById("quick-exit").addEventListener("click", () => {
     // Leave at once, forget this device's chat, and leave nothing to go "back" to.
