@@ -1,0 +1,456 @@
+"""The counsellor console driven in a real headless Chromium against the real app.
+
+A child writes a high-risk message through the web chat API; in the browser a counsellor signs
+in, is alerted (banner, highlight, sound), claims the chat, replies (the child's history shows the
+reply), sees the child's next message arrive live, and closes the chat with the case form (a Case
+row is recorded). A second test drives the supervisor's view: the unclaimed-high-risk alert,
+every active chat with who has it, the read-only monitor, and reassigning.
+
+Skipped only when Chromium is missing outside CI; under CI=true it must run.
+HELPLINE_SCREENSHOTS=1 also writes docs/console.png (so a normal run never rewrites the file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.common.keys import Keys
+from sqlalchemy import select
+
+from escalation.accounts import create_user
+from store.db import create_engine, session_factory
+from store.models import Case, Conversation
+from tests.conftest import IN_CI
+from tests.escalation.browser.live import LiveServer, find_chromium, start_chromium
+from tests.support import make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "console.png"
+PASSWORD = "a long enough password"
+HIGH_RISK_TEXT = "ozumu oldurmek isteyirem bu gece"
+WAIT = 20  # seconds: generous for a loaded CI machine; never an assertion on elapsed time
+
+CHROMIUM = find_chromium()
+
+
+# -- the app, users, a child -------------------------------------------------------------------
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+async def _add_users(url: str, users: dict[str, str]) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            ids = {}
+            for username, role in users.items():
+                ids[username] = (await create_user(session, username, PASSWORD, role)).id
+            return ids
+    finally:
+        await engine.dispose()
+
+
+async def _query(url: str, statement):
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            return list((await session.execute(statement)).scalars())
+    finally:
+        await engine.dispose()
+
+
+def build_app(settings):
+    from bot.bootstrap import build_container
+    from bot.web.app import create_app
+    from escalation.console import build_console_router
+    from escalation.routers import ROUTER_BUILDERS
+
+    container = build_container(settings)
+    if getattr(container, "auth", None) is None:  # until the composition root builds it
+        from escalation.auth import StaffAuth
+
+        container.auth = StaffAuth(
+            sessions=container.sessions,
+            backend=container.backend,
+            clock=container.clock,
+            idle_minutes=settings.session_idle_minutes,
+            cipher=container.cipher,
+        )
+    builders = list(ROUTER_BUILDERS)
+    if build_console_router not in builders:
+        builders.append(build_console_router)
+    container.extra_routers.extend(b for b in builders if b not in container.extra_routers)
+    return create_app(container)
+
+
+@pytest.fixture
+def app_url(sqlite_url, tmp_path, request):
+    overrides = getattr(request, "param", {}) or {}
+    settings = make_settings(sqlite_url, tmp_path, **overrides)
+    server = LiveServer(build_app(settings)).start()
+    yield server.url, sqlite_url
+    server.stop()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if CHROMIUM is None:
+        if IN_CI:
+            pytest.fail("CI must have chromium and chromium-driver installed")
+        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
+    driver = start_chromium(*CHROMIUM, tmp_path / "chromium-profile")
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+class Child:
+    """A child on the web chat, through its public API (cookie session)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+        self.http.post("/api/chat/session").raise_for_status()
+
+    def say(self, text: str) -> None:
+        self.http.post(
+            "/api/chat/messages", json={"id": uuid.uuid4().hex, "text": text}
+        ).raise_for_status()
+
+    def history(self) -> list[dict]:
+        response = self.http.get("/api/chat/history")
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class Staff:
+    """A colleague working through the JSON API (the second pair of hands in a scenario)."""
+
+    def __init__(self, base_url: str, username: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+        response = self.http.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        response.raise_for_status()
+        self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+
+    def post(self, path: str, body: dict | None = None) -> httpx.Response:
+        return self.http.post(path, json=body or {})
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# -- browser helpers ---------------------------------------------------------------------------
+
+
+def wait_for(condition, what: str, timeout: float = WAIT):
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception as exc:  # the page is changing under us: try again
+            last_error = exc
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r})")
+
+
+def css(driver, selector: str):
+    return driver.find_elements("css selector", selector)
+
+
+def visible(driver, element_id: str) -> bool:
+    found = css(driver, f"#{element_id}")
+    return bool(found) and found[0].is_displayed()
+
+
+def click(driver, selector: str, what: str) -> None:
+    """Find and click in one go, again if a live refresh replaced the element meanwhile."""
+
+    def attempt():
+        found = css(driver, selector)
+        if found and found[0].is_displayed():
+            found[0].click()
+            return True
+        return False
+
+    wait_for(attempt, what)
+
+
+def sign_in(driver, base_url: str, username: str) -> None:
+    driver.get(f"{base_url}/console")
+    wait_for(lambda: visible(driver, "login-form"), "the sign-in form")
+    driver.find_element("id", "login-username").send_keys(username)
+    driver.find_element("id", "login-password").send_keys(PASSWORD)
+    driver.find_element("id", "login-submit").click()
+    wait_for(lambda: visible(driver, "app-view"), "the console after signing in")
+
+
+def select_value(driver, element_id: str, value: str) -> None:
+    from selenium.webdriver.support.select import Select
+
+    Select(driver.find_element("id", element_id)).select_by_value(value)
+
+
+def transcript_texts(driver, sender: str) -> list[str]:
+    return [node.text for node in css(driver, f"#transcript .msg.{sender}")]
+
+
+def screenshot(driver) -> None:
+    if os.environ.get("HELPLINE_SCREENSHOTS") == "1":
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOT))
+
+
+def console_errors(driver) -> list[str]:
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
+    ]
+
+
+# -- the tests ---------------------------------------------------------------------------------
+
+
+def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_url, browser):
+    base_url, database_url = app_url
+    users = run(_add_users(database_url, {"leyla": "counsellor"}))
+
+    sign_in(browser, base_url, "leyla")
+    browser.find_element("id", "sound-toggle").click()  # the click browsers need for sound
+    assert browser.find_element("id", "sound-toggle").get_attribute("aria-pressed") == "true"
+    browser.find_element("id", "shift-toggle").click()
+    wait_for(lambda: "on shift" in browser.find_element("id", "toast").text, "the shift toast")
+    beeps_before = int(browser.find_element("tag name", "body").get_attribute("data-beeps") or 0)
+
+    # A child writes while the console is open: the queue updates live (no reload).
+    child = Child(base_url)
+    other_child = Child(base_url)
+    other_child.say("salam, sualim var")
+    child.say(HIGH_RISK_TEXT)
+    wait_for(
+        lambda: css(browser, "#queue-list li[data-risk=imminent], #queue-list li[data-risk=high]"),
+        "the high-risk chat in the queue",
+    )
+    first = css(browser, "#queue-list li")[0]
+    assert first.get_attribute("data-risk") in ("high", "imminent"), "urgent chats come first"
+    assert visible(browser, "risk-banner")
+    assert "waiting" in browser.find_element("id", "risk-banner-text").text
+    wait_for(
+        lambda: (
+            int(browser.find_element("tag name", "body").get_attribute("data-beeps") or 0)
+            > beeps_before
+        ),
+        "the audible alert",
+    )
+
+    # Claim: the chat opens with the whole transcript and the bot's reading of the message.
+    click(browser, "#queue-list li:first-child button.claim", "the claim button")
+    wait_for(lambda: visible(browser, "reply-form"), "the claimed chat with a reply box")
+    wait_for(
+        lambda: any(HIGH_RISK_TEXT in t for t in transcript_texts(browser, "child")),
+        "the child's words",
+    )
+    child_message = css(browser, "#transcript .msg.child")[0]
+    assert child_message.find_elements("css selector", ".nlu .badge")
+    assert child_message.find_elements("css selector", ".nlu li"), "the NLU reasons are shown"
+    wait_for(lambda: transcript_texts(browser, "bot"), "the bot's part of the transcript")
+    conversation_id = run(
+        _query(
+            database_url, select(Conversation.id).where(Conversation.assigned_to == users["leyla"])
+        )
+    )[0]
+
+    # Reply: it shows in the console and reaches the child.
+    reply = "Mən buradayam. İndi təhlükəsiz yerdəsən?"
+    box = browser.find_element("id", "reply-text")
+    box.send_keys(reply)
+    browser.find_element("id", "reply-send").click()
+    wait_for(
+        lambda: any(reply in t for t in transcript_texts(browser, "counsellor")),
+        "my reply in the transcript",
+    )
+    wait_for(
+        lambda: any(m["sender"] == "counsellor" and m["text"] == reply for m in child.history()),
+        "the reply in the child's chat history",
+    )
+
+    # The child answers: it arrives live.
+    child.say("hə, evdəyəm, otağımdayam")
+    wait_for(
+        lambda: any("otağımdayam" in t for t in transcript_texts(browser, "child")),
+        "the child's answer, live",
+    )
+    # Meanwhile another child in danger writes: the queue and the banner show it.
+    next_child = Child(base_url)
+    next_child.say("atam meni her gun dovur, eve getmeye qorxuram")
+    browser.find_element("id", "reply-text").send_keys(Keys.ALT, "1")  # the queue tab
+    wait_for(lambda: css(browser, "#queue-list li"), "the next child in the queue")
+    wait_for(lambda: not visible(browser, "toast"), "the toasts to fade")
+    screenshot(browser)
+
+    # Close with the case form.
+    browser.find_element("id", "chat-close").click()
+    wait_for(lambda: visible(browser, "close-dialog"), "the case form")
+    select_value(browser, "case-category", "social")
+    select_value(browser, "case-subcategory", "suicidal_thoughts")
+    browser.find_element("css selector", "input[name=gender][value=female]").click()
+    browser.find_element("id", "case-age").send_keys("14")
+    select_value(browser, "case-outcome", "counselled")
+    browser.find_element("id", "case-submit").click()
+    wait_for(lambda: not visible(browser, "close-dialog"), "the case form to close")
+    wait_for(lambda: "Case closed" in browser.find_element("id", "toast").text, "the closing toast")
+    assert visible(browser, "chat-empty")
+
+    cases = run(_query(database_url, select(Case).where(Case.conversation_id == conversation_id)))
+    assert len(cases) == 1
+    case = cases[0]
+    assert (case.category, case.subcategory, case.gender) == (
+        "social",
+        "suicidal_thoughts",
+        "female",
+    )
+    assert (case.age, case.age_band, case.outcome) == (14, "11-14", "counselled")
+    assert case.closed_by == users["leyla"]
+    assert case.referral_agency is None
+    assert console_errors(browser) == []
+    for each in (child, other_child, next_child):
+        each.close()
+
+
+@pytest.mark.parametrize("app_url", [{"high_risk_alert_seconds": 1}], indirect=True)
+def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(app_url, browser):
+    base_url, database_url = app_url
+    users = run(
+        _add_users(
+            database_url, {"nigar": "supervisor", "leyla": "counsellor", "rauf": "counsellor"}
+        )
+    )
+    claimed_child, waiting_child = Child(base_url), Child(base_url)
+    claimed_child.say(HIGH_RISK_TEXT)
+    leyla = Staff(base_url, "leyla")
+    queue = wait_for(lambda: leyla.http.get("/api/queue").json()["items"], "the chat in the queue")
+    claimed_id = queue[0]["id"]
+    assert leyla.post(f"/api/conversations/{claimed_id}/claim").status_code == 200
+    waiting_child.say("I want to kill myself tonight, I have the pills")
+
+    sign_in(browser, base_url, "nigar")
+    wait_for(lambda: visible(browser, "supervisor-banner"), "the supervisor alert")
+    assert "unclaimed" in browser.find_element("id", "supervisor-banner-text").text
+    assert visible(browser, "tab-all")
+
+    browser.find_element("id", "tab-all").click()
+    row = wait_for(
+        lambda: css(browser, f'#all-list li[data-id="{claimed_id}"]'), "the claimed chat"
+    )[0]
+    assert "with leyla" in row.text
+    wait_for(
+        lambda: "waiting in the queue" in browser.find_element("id", "all-list").text,
+        "the waiting chat",
+    )
+
+    # Monitor: the transcript, read-only.
+    row.find_element("xpath", ".//button[text()='Monitor']").click()
+    wait_for(
+        lambda: any(HIGH_RISK_TEXT in t for t in transcript_texts(browser, "child")),
+        "the transcript",
+    )
+    assert visible(browser, "chat-readonly")
+    assert not visible(browser, "reply-form")
+
+    # Reassign to rauf.
+    browser.find_element("id", "chat-reassign").click()
+    wait_for(lambda: visible(browser, "reassign-dialog"), "the reassign form")
+    browser.find_element("id", "reassign-to").send_keys("rauf")
+    browser.find_element("id", "reassign-note").send_keys("Leyla's shift ends")
+    browser.find_element("css selector", "#reassign-form button.primary").click()
+    wait_for(lambda: not visible(browser, "reassign-dialog"), "the reassign form to close")
+    wait_for(
+        lambda: "with rauf" in browser.find_element("id", "chat-status").text, "the new counsellor"
+    )
+    assigned = run(
+        _query(database_url, select(Conversation.assigned_to).where(Conversation.id == claimed_id))
+    )
+    assert assigned == [users["rauf"]]
+    assert console_errors(browser) == []
+    leyla.close()
+    claimed_child.close()
+    waiting_child.close()
+
+
+# -- the page itself (no browser needed) --------------------------------------------------------
+
+
+class _Settings:
+    session_idle_minutes = 30
+    high_risk_alert_seconds = 60
+
+
+class _Container:
+    settings = _Settings()
+
+
+def _page_client() -> httpx.AsyncClient:
+    from fastapi import FastAPI
+
+    from escalation.console import build_console_router
+
+    app = FastAPI()
+    app.include_router(build_console_router(_Container()))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console")
+
+
+async def test_console_page_is_sent_uncached_with_a_strict_content_security_policy():
+    from escalation.auth import COOKIE_NAME
+
+    async with _page_client() as client:
+        page = await client.get("/console")
+        assert page.status_code == 200
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert page.headers["cache-control"] == "no-store"
+        assert 'data-first-view="login"' in page.text
+        with_cookie = await client.get("/console", cookies={COOKIE_NAME: "some-session"})
+        assert 'data-first-view="app"' in with_cookie.text
+
+
+async def test_console_static_files_are_served_and_nothing_else():
+    async with _page_client() as client:
+        script = await client.get("/console/static/app.js")
+        assert script.status_code == 200
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert (await client.get("/console/static/console.css")).status_code == 200
+        for name in ("missing.js", "..%2Frouter.py", "router.py", ".hidden.js"):
+            assert (await client.get(f"/console/static/{name}")).status_code == 404
+
+
+def test_case_form_offers_exactly_the_taxonomy_identifiers_each_with_a_label():
+    import yaml
+
+    from escalation.console.router import TAXONOMY, case_form, load_taxonomy
+
+    taxonomy = yaml.safe_load(TAXONOMY.read_text(encoding="utf-8"))
+    form = case_form()
+    assert [o["id"] for o in form["outcomes"]] == taxonomy["outcomes"]
+    assert [g["id"] for g in form["genders"]] == taxonomy["genders"]
+    assert form["age_bands"] == taxonomy["age_bands"]
+    assert all(entry["label"] != entry["id"] for entry in form["outcomes"] + form["genders"])
+    categories = load_taxonomy()
+    assert set(categories) == set(taxonomy["categories"])
+    assert (
+        categories["violence"]["subcategories"]
+        == taxonomy["categories"]["violence"]["subcategories"]
+    )
