@@ -14,6 +14,7 @@ import yaml
 from flows.build import FlowSource
 from flows.errors import FlowError
 from flows.model import LANGUAGES, Flow, FlowSet
+from flows.rails import load_rail_texts
 from flows.runner import FlowRunner
 from flows.types import FlowEvent, FlowState, Situation
 from flows.validation import analyse
@@ -56,6 +57,7 @@ class FlowEditorService:
         self.analyze = analyze
         self.on_published = on_published
         self._context_cache: tuple[tuple, dict[str, Flow]] | None = None
+        self._rails = load_rail_texts()
 
     async def _context(self, flow_id: str) -> dict[str, Flow]:
         """Every flow in service except `flow_id`, built once per set of versions."""
@@ -104,7 +106,7 @@ class FlowEditorService:
         current = FlowState.from_dict(state) if state else FlowState()
         current.profile.setdefault("language", language)
         flow_event, analysis = await self._event(flow_id, event, language, situation or {})
-        result = FlowRunner(flowset).step(current, flow_event)
+        result = FlowRunner(flowset, rail_texts=self._rails).step(current, flow_event)
         return {
             "errors": [],
             "replies": [

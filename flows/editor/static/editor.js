@@ -152,11 +152,14 @@
       return el("label", { class: "field" }, [el("span", { text: label }), control]);
     }
 
-    function texts(path, value, what) {
+    function texts(path, value, what, singleLine) {
       value = value || {};
       return el("div", { class: "texts" }, LANGS.map(function (pair) {
-        return field(what + " · " + pair[1], input(path.concat([pair[0]]), value[pair[0]],
-          { multiline: true, rows: 2, lang: pair[0], class: "text-" + pair[0] }));
+        const text = value[pair[0]] || "";
+        const rows = Math.min(10, Math.max(2, text.split("\n").length + Math.floor(text.length / 45)));
+        const attrs = singleLine ? { lang: pair[0], class: "label-" + pair[0] }
+          : { multiline: true, rows: rows, lang: pair[0], class: "text-" + pair[0] };
+        return field(what + " · " + pair[1], input(path.concat([pair[0]]), text, attrs));
       }));
     }
 
@@ -197,7 +200,7 @@
           const bpath = path.concat(["buttons", j]);
           box.appendChild(el("div", { class: "button-row", "data-button": button.id }, [
             el("div", { class: "button-id", text: "Button " + button.id }),
-            texts(bpath.concat(["label"]), button.label, "Label"),
+            texts(bpath.concat(["label"]), button.label, "Label", true),
             field("Then go to step", input(bpath.concat(["next"]), button.next, { list: "step-ids" })),
           ]));
         });
