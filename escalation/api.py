@@ -29,6 +29,7 @@ from escalation.staff import (
     NotFound,
     StaffUser,
 )
+from escalation.taxonomy import taxonomy_document
 from escalation.views import ChatViews, canned_replies
 from store.models import User
 
@@ -270,6 +271,12 @@ def build_api_router(container) -> APIRouter:
         """{"replies": {language: [phrases]}}: one language, or all three."""
         with refusals():
             return {"replies": canned_replies(language)}
+
+    @router.get("/taxonomy")
+    async def taxonomy(user: StaffUser = Depends(chat_user)):
+        """The case form's choices: categories (labels, subcategories), genders, age bands,
+        channels and outcomes, from escalation/taxonomy.yml."""
+        return taxonomy_document()
 
     # -- live events --------------------------------------------------------------------------
 

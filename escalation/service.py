@@ -354,7 +354,10 @@ class ChatService:
     ):
         """Why a transition did not happen: NotFound when the actor may not see it, else Conflict."""
         conversation = await session.get(Conversation, conversation_id)
-        if conversation is None or not may_read(actor, conversation):
+        # Claiming a chat someone else took is the everyday race of the queue: 409, as for a
+        # closed one. Every other action on a chat the actor may not see looks like no chat.
+        hidden = what != "claim" and conversation is not None and not may_read(actor, conversation)
+        if conversation is None or hidden:
             raise _Denied(actor, conversation_id, what, exists=conversation is not None)
         raise Conflict(f"cannot {what}: the conversation is {conversation.status}")
 

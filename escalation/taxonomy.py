@@ -38,6 +38,12 @@ def parse_taxonomy(data: dict) -> Taxonomy:
 
 
 @cache
+def taxonomy_document(path: Path = TAXONOMY_FILE) -> dict:
+    """The file as data, for the console's case form (GET /api/taxonomy)."""
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+@cache
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     return parse_taxonomy(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
