@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from escalation.accounts import create_user
 from store.db import create_engine, session_factory
-from store.models import Case, Conversation
+from store.models import Case, Conversation, NluFeedback
 from tests.conftest import IN_CI
 from tests.escalation.browser.live import LiveServer, find_chromium, start_chromium
 from tests.support import make_settings
@@ -215,6 +215,14 @@ def screenshot(driver) -> None:
         driver.save_screenshot(str(SCREENSHOT))
 
 
+def snap(driver, name: str) -> None:
+    """Step pictures for looking at a run (HELPLINE_SCREENSHOT_DIR=/some/dir), e.g. a CI failure."""
+    folder = os.environ.get("HELPLINE_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
 def console_errors(driver) -> list[str]:
     return [
         entry["message"]
@@ -250,6 +258,7 @@ def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_
     assert first.get_attribute("data-risk") in ("high", "imminent"), "urgent chats come first"
     assert visible(browser, "risk-banner")
     assert "waiting" in browser.find_element("id", "risk-banner-text").text
+    snap(browser, "counsellor-1-alert")
     wait_for(
         lambda: (
             int(browser.find_element("tag name", "body").get_attribute("data-beeps") or 0)
@@ -311,6 +320,7 @@ def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_
     browser.find_element("css selector", "input[name=gender][value=female]").click()
     browser.find_element("id", "case-age").send_keys("14")
     select_value(browser, "case-outcome", "counselled")
+    snap(browser, "counsellor-2-case-form")
     browser.find_element("id", "case-submit").click()
     wait_for(lambda: not visible(browser, "close-dialog"), "the case form to close")
     wait_for(lambda: "Case closed" in browser.find_element("id", "toast").text, "the closing toast")
@@ -371,6 +381,7 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
     )
     assert visible(browser, "chat-readonly")
     assert not visible(browser, "reply-form")
+    snap(browser, "supervisor-1-monitor")
 
     # Reassign to rauf.
     browser.find_element("id", "chat-reassign").click()
@@ -386,10 +397,125 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
         _query(database_url, select(Conversation.assigned_to).where(Conversation.id == claimed_id))
     )
     assert assigned == [users["rauf"]]
+
+    # The supervisor takes the waiting chat and refers it without consent: an emergency override.
+    click(browser, "#tab-queue", "the queue tab")
+    click(browser, "#queue-list li:first-child button.claim", "the claim button")
+    wait_for(lambda: visible(browser, "reply-form"), "the claimed chat")
+    waiting_id = browser.find_element("id", "transcript").get_attribute("data-conversation")
+    browser.find_element("id", "chat-close").click()
+    wait_for(lambda: visible(browser, "close-dialog"), "the case form")
+    select_value(browser, "case-category", "social")
+    select_value(browser, "case-subcategory", "suicidal_thoughts")
+    browser.find_element("css selector", "input[name=gender][value=anonymous]").click()
+    select_value(browser, "case-age-band", "15-18")
+    select_value(browser, "case-outcome", "emergency_services")
+    browser.find_element("id", "case-referral").click()
+    browser.find_element("id", "case-agency").send_keys("Police (102)")
+    assert visible(browser, "override-fields"), "no consent: the override reason is asked"
+    snap(browser, "supervisor-2-referral")
+    browser.find_element("id", "case-override").send_keys(
+        "Pills at hand tonight; child stopped answering"
+    )
+    browser.find_element("id", "case-submit").click()
+    wait_for(lambda: "Case closed" in browser.find_element("id", "toast").text, "the closing toast")
+    cases = run(_query(database_url, select(Case).where(Case.conversation_id == waiting_id)))
+    assert [(c.referral_agency, c.referral_consent, c.referral_override_by) for c in cases] == [
+        ("Police (102)", False, users["nigar"])
+    ]
+    assert cases[0].referral_override_reason.startswith("Pills at hand")
+    assert (cases[0].gender, cases[0].age_band) == ("anonymous", "15-18")
     assert console_errors(browser) == []
     leyla.close()
     claimed_child.close()
     waiting_child.close()
+
+
+def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_out(
+    app_url, browser
+):
+    base_url, database_url = app_url
+    users = run(_add_users(database_url, {"leyla": "counsellor", "rauf": "counsellor"}))
+    first, second = Child(base_url), Child(base_url)
+    first.say(HIGH_RISK_TEXT)
+    rauf = Staff(base_url, "rauf")
+    wait_for(lambda: rauf.http.get("/api/queue").json()["items"], "the chat in the queue")
+
+    sign_in(browser, base_url, "leyla")
+    click(browser, "#queue-list li:first-child button.claim", "the claim button")
+    wait_for(lambda: visible(browser, "reply-form"), "the claimed chat")
+    conversation_id = browser.find_element("id", "transcript").get_attribute("data-conversation")
+
+    # A canned reply in the child's language goes into the box, to edit before sending.
+    wait_for(lambda: len(css(browser, "#canned option")) > 1, "the canned replies")
+    select_value(browser, "canned", "0")
+    assert "Uşaq Qaynar Xətti" in browser.find_element("id", "reply-text").get_attribute("value")
+
+    # A note for colleagues.
+    click(browser, "#notes summary", "the notes")
+    browser.find_element("id", "note-text").send_keys("Talks about tonight; ask about the pills")
+    browser.find_element("css selector", "#note-form button").click()
+    wait_for(
+        lambda: "ask about the pills" in browser.find_element("id", "notes-list").text, "the note"
+    )
+
+    # "The bot got it wrong": a labelled example.
+    click(browser, "#transcript .msg.child .mark-wrong", "Mark wrong")
+    wait_for(lambda: visible(browser, "feedback-dialog"), "the correction form")
+    snap(browser, "counsellor-3-feedback")
+    select_value(browser, "feedback-category", "social")
+    select_value(browser, "feedback-subcategory", "suicidal_thoughts")
+    select_value(browser, "feedback-risk", "imminent")
+    browser.find_element("css selector", "#feedback-form button.primary").click()
+    wait_for(lambda: "correction is saved" in browser.find_element("id", "toast").text, "saved")
+    labels = run(_query(database_url, select(NluFeedback)))
+    assert [(f.category, f.subcategory, f.risk_level) for f in labels] == [
+        ("social", "suicidal_thoughts", "imminent")
+    ]
+
+    # Transfer to a colleague, with a note.
+    browser.find_element("id", "chat-transfer").click()
+    wait_for(lambda: visible(browser, "transfer-dialog"), "the transfer form")
+    browser.find_element("css selector", "input[name=to-kind][value=user]").click()
+    browser.find_element("id", "transfer-to").send_keys("rauf")
+    browser.find_element("id", "transfer-note").send_keys("My shift ends; she is at home")
+    browser.find_element("id", "transfer-submit").click()
+    wait_for(lambda: "Transferred to rauf" in browser.find_element("id", "toast").text, "moved")
+    assert visible(browser, "chat-empty")
+    assigned = run(
+        _query(
+            database_url, select(Conversation.assigned_to).where(Conversation.id == conversation_id)
+        )
+    )
+    assert assigned == [users["rauf"]]
+
+    # A claim lost to a colleague: told plainly, and the queue refreshes. Live updates are
+    # blocked for this part, so the browser still shows the chat rauf has just taken.
+    second.say("I want to kill myself tonight")
+    waiting = wait_for(lambda: rauf.http.get("/api/queue").json()["items"], "the second chat")
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
+    browser.refresh()  # the queue is fetched once, at start
+    wait_for(lambda: css(browser, "#queue-list li button.claim"), "the second chat in the browser")
+    assert visible(browser, "connection-banner"), "the console says live updates are down"
+    assert rauf.post(f"/api/conversations/{waiting[0]['id']}/claim").status_code == 200
+    click(browser, "#queue-list li:first-child button.claim", "the claim button")
+    wait_for(
+        lambda: "Someone else took this chat" in browser.find_element("id", "toast").text,
+        "the lost-claim message",
+    )
+    wait_for(lambda: not css(browser, "#queue-list li"), "the queue to refresh")
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+    # Sign out: back to the sign-in form, and the session is gone.
+    browser.find_element("id", "logout").click()
+    wait_for(lambda: visible(browser, "login-form"), "the sign-in form")
+    snap(browser, "counsellor-4-signed-out")
+    assert "signed out" in browser.find_element("id", "login-message").text
+    browser.get(f"{base_url}/console")
+    wait_for(lambda: visible(browser, "login-form"), "the sign-in form after a reload")
+    for each in (first, second, rauf):
+        each.close()
 
 
 # -- the page itself (no browser needed) --------------------------------------------------------
@@ -423,8 +549,8 @@ async def test_console_page_is_sent_uncached_with_a_strict_content_security_poli
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert page.headers["cache-control"] == "no-store"
         assert 'data-first-view="login"' in page.text
-        with_cookie = await client.get("/console", cookies={COOKIE_NAME: "some-session"})
-        assert 'data-first-view="app"' in with_cookie.text
+        client.cookies.set(COOKIE_NAME, "some-session")
+        assert 'data-first-view="app"' in (await client.get("/console")).text
 
 
 async def test_console_static_files_are_served_and_nothing_else():
