@@ -114,6 +114,20 @@ class CounsellorQueue:
             },
         )
 
+    async def left(self, conversation_id: str, status: str, risk_level: str) -> None:
+        """A conversation left the queue by a committed change whose result the caller knows
+        (a claim): mirror and announce it without reading it back."""
+        await self._backend.rank_remove(QUEUE_INDEX, conversation_id)
+        await self._backend.publish(
+            EVENTS_TOPIC,
+            {
+                "event": "queue",
+                "conversation_id": conversation_id,
+                "status": status,
+                "risk_level": risk_level,
+            },
+        )
+
     async def forget(self, conversation_id: str) -> None:
         """Drop a conversation that no longer exists (erased) from the index."""
         await self._backend.rank_remove(QUEUE_INDEX, conversation_id)

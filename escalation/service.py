@@ -81,19 +81,27 @@ class ChatService:
         self._require_chat_role(actor)
         now = self._clock()
         async with self._denials(), self._sessions() as session, session.begin():
-            won = await self._transition(
-                session,
-                conversation_id,
-                where=[Conversation.status == "waiting"],
-                values={"status": "counsellor", "assigned_to": actor.id, "claimed_at": now},
-                now=now,
-            )
-            if not won:
+            risk_level = (
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == conversation_id, Conversation.status == "waiting")
+                    .values(
+                        status="counsellor",
+                        assigned_to=actor.id,
+                        claimed_at=now,
+                        updated_at=now,
+                        version=Conversation.version + 1,
+                    )
+                    .returning(Conversation.risk_level)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalar_one_or_none()
+            if risk_level is None:
                 await self._refuse(session, actor, conversation_id, "claim")
             await audit.record(
                 session, user_id=actor.id, action="claim", conversation_id=conversation_id, at=now
             )
-        await self._queue.sync_id(conversation_id)
+        await self._queue.left(conversation_id, "counsellor", risk_level)
 
     async def transfer(
         self, actor: StaffUser, conversation_id: str, to: str, note: str | None = None
