@@ -92,12 +92,19 @@ def build_app(settings):
 
 
 @pytest.fixture
-def app_url(sqlite_url, tmp_path, request):
+def live_app(sqlite_url, tmp_path, request):
     overrides = getattr(request, "param", {}) or {}
     settings = make_settings(sqlite_url, tmp_path, **overrides)
-    server = LiveServer(build_app(settings)).start()
-    yield server.url, sqlite_url
+    app = build_app(settings)
+    server = LiveServer(app).start()
+    server.container = app.state.container
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def app_url(live_app, sqlite_url):
+    return live_app.url, sqlite_url
 
 
 @pytest.fixture
@@ -123,6 +130,14 @@ class Child:
         self.http.post(
             "/api/chat/messages", json={"id": uuid.uuid4().hex, "text": text}
         ).raise_for_status()
+
+    def send_media(self, server: LiveServer, kind: str) -> None:
+        """A photo or voice note: the web chat cannot send one, Telegram can; same entry point."""
+        from bot.messages import InboundMessage
+
+        token = self.http.cookies["helpline_chat"]
+        inbound = InboundMessage("webchat", token, token, kind, attachment="telegram-file-id")
+        server.call(server.container.core.handle(inbound))
 
     def history(self) -> list[dict]:
         response = self.http.get("/api/chat/history")
@@ -432,7 +447,7 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
 
 
 def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_out(
-    app_url, browser
+    live_app, app_url, browser
 ):
     base_url, database_url = app_url
     users = run(_add_users(database_url, {"leyla": "counsellor", "rauf": "counsellor"}))
@@ -445,6 +460,15 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     click(browser, "#queue-list li:first-child button.claim", "the claim button")
     wait_for(lambda: visible(browser, "reply-form"), "the claimed chat")
     conversation_id = browser.find_element("id", "transcript").get_attribute("data-conversation")
+
+    # The child's photo and voice note: shown for what they are (the files stay on Telegram).
+    first.send_media(live_app, "photo")
+    first.send_media(live_app, "voice")
+    wait_for(
+        lambda: [m.text for m in css(browser, ".msg.child .media")][-2:] == ["[photo]", "[voice]"],
+        "the photo and voice placeholders",
+    )
+    snap(browser, "counsellor-3-media")
 
     # A canned reply in the child's language goes into the box, to edit before sending.
     wait_for(lambda: len(css(browser, "#canned option")) > 1, "the canned replies")
@@ -462,7 +486,7 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     # "The bot got it wrong": a labelled example.
     click(browser, "#transcript .msg.child .mark-wrong", "Mark wrong")
     wait_for(lambda: visible(browser, "feedback-dialog"), "the correction form")
-    snap(browser, "counsellor-3-feedback")
+    snap(browser, "counsellor-4-feedback")
     select_value(browser, "feedback-category", "social")
     select_value(browser, "feedback-subcategory", "suicidal_thoughts")
     select_value(browser, "feedback-risk", "imminent")
@@ -510,7 +534,7 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     # Sign out: back to the sign-in form, and the session is gone.
     browser.find_element("id", "logout").click()
     wait_for(lambda: visible(browser, "login-form"), "the sign-in form")
-    snap(browser, "counsellor-4-signed-out")
+    snap(browser, "counsellor-5-signed-out")
     assert "signed out" in browser.find_element("id", "login-message").text
     browser.get(f"{base_url}/console")
     wait_for(lambda: visible(browser, "login-form"), "the sign-in form after a reload")

@@ -38,7 +38,7 @@ function messageNode(message, state, onFeedback) {
   const body = [];
   if (MEDIA.has(message.kind)) {
     body.push(el("span", { class: "media", text: `[${message.kind}]` }));
-    body.push(el("span", { class: "muted", text: " sent on the child's app; open it there if needed" }));
+    body.push(el("span", { class: "muted", text: " the file stays with the child's app and is not shown here" }));
     if (message.text) body.push(el("div", { text: message.text }));
   } else if (message.kind === "button" || message.kind === "command") {
     body.push(el("span", { class: "media", text: `[${message.kind}] ` }), message.text || "");

@@ -7,6 +7,7 @@ test's database checks all talk to it from outside, as real clients do.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -26,6 +27,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class _Server(uvicorn.Server):
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets=None) -> None:
+        self.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+
 class LiveServer:
     def __init__(self, app) -> None:
         self.port = free_port()
@@ -33,8 +42,12 @@ class LiveServer:
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._thread = threading.Thread(target=self._server.run, name="live-app", daemon=True)
+
+    def call(self, coroutine, timeout: float = 30.0):
+        """Run a coroutine on the app's own event loop (its database engine lives there)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._server.loop).result(timeout)
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         self._thread.start()
