@@ -357,8 +357,10 @@ def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_
         each.close()
 
 
-@pytest.mark.parametrize("app_url", [{"high_risk_alert_seconds": 1}], indirect=True)
-def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(app_url, browser):
+@pytest.mark.parametrize("live_app", [{"high_risk_alert_seconds": 1}], indirect=True)
+def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
+    live_app, app_url, browser
+):
     base_url, database_url = app_url
     users = run(
         _add_users(
