@@ -327,6 +327,16 @@ def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_
     wait_for(lambda: not visible(browser, "toast"), "the toasts to fade")
     screenshot(browser)
 
+    # Take the next child too; when the first one writes, their chat is marked in "My chats".
+    click(browser, "#queue-list li:first-child button.claim", "the next child's claim button")
+    wait_for(lambda: not any("otağımdayam" in t for t in transcript_texts(browser, "child")), "2nd")
+    child.say("anam gəldi")
+    first_chat = f'#mine-list li[data-id="{conversation_id}"]'
+    wait_for(lambda: css(browser, f"{first_chat} .unread"), "the new-message mark")
+    click(browser, f"{first_chat} button.open", "Open on the first chat")
+    wait_for(lambda: any("anam gəldi" in t for t in transcript_texts(browser, "child")), "1st")
+    assert not css(browser, f"{first_chat} .unread")
+
     # Close with the case form.
     browser.find_element("id", "chat-close").click()
     wait_for(lambda: visible(browser, "close-dialog"), "the case form")

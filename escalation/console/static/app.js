@@ -9,7 +9,7 @@ import { $, debounce, duration, toast, URGENT } from "./util.js";
 const config = JSON.parse(document.body.dataset.config || "{}");
 const state = {
   config, taxonomy: config.taxonomy, me: null, queue: [], mine: [], all: [],
-  current: null, monitor: false, alerts: new Set(), seenUrgent: new Set(),
+  current: null, monitor: false, alerts: new Set(), seenUrgent: new Set(), unread: new Set(),
 };
 const SUPERVISORS = new Set(["supervisor"]);
 const isSupervisor = () => SUPERVISORS.has(state.me?.role);
@@ -25,6 +25,7 @@ function showLogin(message) {
   Object.assign(state, { me: null, queue: [], mine: [], all: [], current: null, monitor: false });
   state.alerts.clear();
   state.seenUrgent.clear();
+  state.unread.clear();
   csrf.set(null);
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   $("transcript").replaceChildren();
@@ -133,6 +134,7 @@ const refreshCurrentSoon = debounce(() => refreshCurrent().catch(() => {}), 80);
 
 async function openConversation(id, { monitor = false } = {}) {
   state.monitor = monitor;
+  state.unread.delete(id);
   state.current = { id, messages: [], notes: [] };
   await refreshCurrent();
   if (!monitor && !$("reply-form").hidden) $("reply-text").focus();
@@ -262,6 +264,11 @@ function connectEvents() {
       refreshQueueSoon();
     } else if (kind === "messages") {
       if (state.current?.id === id) refreshCurrentSoon();
+      else if (state.mine.some((c) => c.id === id)) {
+        // One of my other chats moved: mark it, with a soft sound, until I open it.
+        state.unread.add(id);
+        beep(1);
+      }
       refreshConversationsSoon();
     } else {
       refreshQueueSoon();

@@ -78,11 +78,13 @@ export function renderMine(state, { onOpen }) {
   const list = $("mine-list");
   $("mine-empty").hidden = state.mine.length > 0;
   $("mine-count").textContent = String(state.mine.length);
-  if (unchanged(list, state.mine, state)) return;
+  if (unchanged(list, state.mine, state, [...state.unread].sort().join())) return;
   list.replaceChildren(...state.mine.map((item) => {
     const [base, from] = since(item);
+    const unread = state.unread.has(item.id);
     return el("li", { class: `item risk-${item.risk}${state.current?.id === item.id ? " current" : ""}`, "data-id": item.id },
       el("div", { class: "line" }, riskBadge(item.risk), tags(item, state.taxonomy), ticker(base, from, "with you ")),
+      unread && el("p", { class: "unread", text: "● New message" }),
       el("div", { class: "buttons" },
         el("button", { type: "button", class: "open", text: "Open", onclick: () => onOpen(item.id) })));
   }));
