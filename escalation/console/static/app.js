@@ -259,7 +259,8 @@ function connectEvents() {
       return;
     }
     if (kind === "alert") {
-      if (id) state.alerts.add(id);
+      if (!id) return; // an operations alert (a failed update), not a chat to claim
+      state.alerts.add(id);
       if (isSupervisor()) beep(3);
       refreshQueueSoon();
     } else if (kind === "messages") {
