@@ -21,11 +21,11 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium.webdriver.common.keys import Keys
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from escalation.accounts import create_user
 from store.db import create_engine, session_factory
-from store.models import Case, Conversation, NluFeedback
+from store.models import Case, Conversation, NluFeedback, StaffSession
 from tests.conftest import IN_CI
 from tests.escalation.browser.live import LiveServer, find_chromium, start_chromium
 from tests.support import make_settings
@@ -54,6 +54,15 @@ async def _add_users(url: str, users: dict[str, str]) -> dict[str, int]:
             for username, role in users.items():
                 ids[username] = (await create_user(session, username, PASSWORD, role)).id
             return ids
+    finally:
+        await engine.dispose()
+
+
+async def _execute(url: str, statement) -> None:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(statement)
     finally:
         await engine.dispose()
 
@@ -453,6 +462,14 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
     assert cases[0].referral_override_reason.startswith("Pills at hand")
     assert (cases[0].gender, cases[0].age_band) == ("anonymous", "15-18")
     assert console_errors(browser) == []
+
+    # The session ends on the server (idle timeout, signed out elsewhere): at the next update the
+    # console goes back to the sign-in page instead of showing stale chats.
+    run(_execute(database_url, delete(StaffSession).where(StaffSession.user_id == users["nigar"])))
+    Child(base_url).say(HIGH_RISK_TEXT)
+    wait_for(lambda: visible(browser, "login-form"), "the sign-in page")
+    assert "session ended" in browser.find_element("id", "login-message").text
+    assert not css(browser, "#transcript li")
     leyla.close()
     claimed_child.close()
     waiting_child.close()
