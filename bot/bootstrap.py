@@ -15,16 +15,20 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+import escalation
 import nlu
 from bot.channels.webchat import CHANNEL as WEBCHAT
 from bot.channels.webchat import WebChatOutput
 from bot.channels.webchat import translate as translate_webchat
 from bot.core import Core
-from bot.flow_registry import FlowRegistry
+from bot.flow_registry import FlowRegistry, SqlFlowRepository
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
 from bot.processor import Processor
 from bot.settings import Settings
+from bot.web.editor import build_flow_editor_router
+from escalation.alerts import SupervisorAlerts
+from escalation.auth import StaffAuth
 from escalation.queue import CounsellorQueue
 from flows.runner import FlowRunner
 from store.backends import Backend, build_backend
@@ -55,12 +59,16 @@ class Container:
     processor: Processor
     templates: Jinja2Templates
     channels: dict = field(default_factory=dict)
+    auth: StaffAuth | None = None
+    alerts: SupervisorAlerts | None = None
+    flow_repository: SqlFlowRepository | None = None
     telegram: object | None = None
     extra_routers: list = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     async def start(self) -> None:
         """Replay what a crash left, then run the background workers."""
+        await self.flows.seed(self.flow_repository)
         await self.flows.load()
         await self.queue.rebuild()
         self._tasks.append(asyncio.create_task(self.flows.watch(), name="flows-watch"))
@@ -69,6 +77,7 @@ class Container:
         replayed = await self.core.recover()
         if replayed:
             log.info("replayed %d stored updates", replayed)
+        self.alerts.start()
         if self.telegram is not None:
             await self.telegram.start()
 
@@ -84,6 +93,7 @@ class Container:
         if self.telegram is not None:
             await self.telegram.stop()
         await self.processor.drain()
+        await self.alerts.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -141,6 +151,22 @@ def build_container(
         processor=Processor(core),
         templates=Jinja2Templates(directory=str(TEMPLATES)),
         channels=channels,
+        auth=StaffAuth(
+            sessions=sessions,
+            backend=backend,
+            clock=clock,
+            idle_minutes=settings.session_idle_minutes,
+            secure_cookies=settings.env == "production",
+            cipher=cipher,
+        ),
+        alerts=SupervisorAlerts(
+            sessions=sessions,
+            backend=backend,
+            clock=clock,
+            threshold_seconds=settings.high_risk_alert_seconds,
+        ),
+        flow_repository=SqlFlowRepository(sessions, clock),
+        extra_routers=[*escalation.web_routers(), build_flow_editor_router],
     )
     if settings.telegram_token:
         from bot.channels.telegram import TelegramChannel

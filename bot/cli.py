@@ -118,9 +118,11 @@ def read_password(prompt: str = "Password: ") -> str:
 def _user_add(args) -> int:
     from escalation.accounts import AccountError, create_user
     from store.db import create_engine, session_factory
+    from store.migrate import upgrade
 
     settings = load_settings()
     password = read_password()
+    upgrade(settings.resolved_database_url)  # the first command on a new machine may be this one
 
     async def run() -> None:
         engine = create_engine(settings.resolved_database_url)
