@@ -1,103 +1,53 @@
 """The counsellor console driven in a real headless Chromium against the real app.
 
-A child writes a high-risk message through the web chat API; in the browser a counsellor signs
-in, is alerted (banner, highlight, sound), claims the chat, replies (the child's history shows the
-reply), sees the child's next message arrive live, and closes the chat with the case form (a Case
-row is recorded). A second test drives the supervisor's view: the unclaimed-high-risk alert,
-every active chat with who has it, the read-only monitor, and reassigning.
+1. A child writes a high-risk message on the web chat while a counsellor has the console open:
+   the queue updates live, with banner, highlight and sound; the counsellor claims, replies (the
+   child's chat history shows it), sees the child's answer arrive live, and closes with the case
+   form (a Case row is recorded).
+2. A supervisor: the unclaimed-high-risk alert, every active chat with who has it, the read-only
+   monitor, reassigning, a referral without consent (emergency override), a session ended on the
+   server sending the console back to sign-in.
+3. A counsellor's tools: photo and voice placeholders, canned replies, notes, "the bot got it
+   wrong", transfer with a note, a claim lost to a colleague (409), signing out.
 
 Skipped only when Chromium is missing outside CI; under CI=true it must run.
-HELPLINE_SCREENSHOTS=1 also writes docs/console.png (so a normal run never rewrites the file).
+HELPLINE_SCREENSHOTS=1 also writes docs/console.png (so a normal run never rewrites the file);
+HELPLINE_SCREENSHOT_DIR=/some/dir keeps a picture of each step.
 """
 
 from __future__ import annotations
-
-import asyncio
-import os
-import time
-import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import delete, select
 
-from escalation.accounts import create_user
-from store.db import create_engine, session_factory
 from store.models import Case, Conversation, NluFeedback, StaffSession
 from tests.conftest import IN_CI
+from tests.escalation.browser.helpers import (
+    HIGH_RISK_TEXT,
+    Child,
+    Staff,
+    add_users,
+    build_app,
+    click,
+    console_errors,
+    css,
+    execute,
+    query,
+    run,
+    screenshot,
+    select_value,
+    sign_in,
+    snap,
+    transcript_texts,
+    visible,
+    wait_for,
+)
 from tests.escalation.browser.live import LiveServer, find_chromium, start_chromium
 from tests.support import make_settings
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "console.png"
-PASSWORD = "a long enough password"
-HIGH_RISK_TEXT = "ozumu oldurmek isteyirem bu gece"
-WAIT = 20  # seconds: generous for a loaded CI machine; never an assertion on elapsed time
-
 CHROMIUM = find_chromium()
-
-
-# -- the app, users, a child -------------------------------------------------------------------
-
-
-def run(coroutine):
-    return asyncio.run(coroutine)
-
-
-async def _add_users(url: str, users: dict[str, str]) -> dict[str, int]:
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            ids = {}
-            for username, role in users.items():
-                ids[username] = (await create_user(session, username, PASSWORD, role)).id
-            return ids
-    finally:
-        await engine.dispose()
-
-
-async def _execute(url: str, statement) -> None:
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            await session.execute(statement)
-    finally:
-        await engine.dispose()
-
-
-async def _query(url: str, statement):
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session:
-            return list((await session.execute(statement)).scalars())
-    finally:
-        await engine.dispose()
-
-
-def build_app(settings):
-    from bot.bootstrap import build_container
-    from bot.web.app import create_app
-    from escalation.console import build_console_router
-    from escalation.routers import ROUTER_BUILDERS
-
-    container = build_container(settings)
-    if getattr(container, "auth", None) is None:  # until the composition root builds it
-        from escalation.auth import StaffAuth
-
-        container.auth = StaffAuth(
-            sessions=container.sessions,
-            backend=container.backend,
-            clock=container.clock,
-            idle_minutes=settings.session_idle_minutes,
-            cipher=container.cipher,
-        )
-    builders = list(ROUTER_BUILDERS)
-    if build_console_router not in builders:
-        builders.append(build_console_router)
-    container.extra_routers.extend(b for b in builders if b not in container.extra_routers)
-    return create_app(container)
 
 
 @pytest.fixture
@@ -128,139 +78,12 @@ def browser(tmp_path):
     driver.quit()
 
 
-class Child:
-    """A child on the web chat, through its public API (cookie session)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=10)
-        self.http.post("/api/chat/session").raise_for_status()
-
-    def say(self, text: str) -> None:
-        self.http.post(
-            "/api/chat/messages", json={"id": uuid.uuid4().hex, "text": text}
-        ).raise_for_status()
-
-    def send_media(self, server: LiveServer, kind: str) -> None:
-        """A photo or voice note: the web chat cannot send one, Telegram can; same entry point."""
-        from bot.messages import InboundMessage
-
-        token = self.http.cookies["helpline_chat"]
-        inbound = InboundMessage("webchat", token, token, kind, attachment="telegram-file-id")
-        server.call(server.container.core.handle(inbound))
-
-    def history(self) -> list[dict]:
-        response = self.http.get("/api/chat/history")
-        response.raise_for_status()
-        return response.json()["messages"]
-
-    def close(self) -> None:
-        self.http.close()
-
-
-class Staff:
-    """A colleague working through the JSON API (the second pair of hands in a scenario)."""
-
-    def __init__(self, base_url: str, username: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=10)
-        response = self.http.post(
-            "/api/auth/login", json={"username": username, "password": PASSWORD}
-        )
-        response.raise_for_status()
-        self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-
-    def post(self, path: str, body: dict | None = None) -> httpx.Response:
-        return self.http.post(path, json=body or {})
-
-    def close(self) -> None:
-        self.http.close()
-
-
-# -- browser helpers ---------------------------------------------------------------------------
-
-
-def wait_for(condition, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except Exception as exc:  # the page is changing under us: try again
-            last_error = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r})")
-
-
-def css(driver, selector: str):
-    return driver.find_elements("css selector", selector)
-
-
-def visible(driver, element_id: str) -> bool:
-    found = css(driver, f"#{element_id}")
-    return bool(found) and found[0].is_displayed()
-
-
-def click(driver, selector: str, what: str) -> None:
-    """Find and click in one go, again if a live refresh replaced the element meanwhile."""
-
-    def attempt():
-        found = css(driver, selector)
-        if found and found[0].is_displayed():
-            found[0].click()
-            return True
-        return False
-
-    wait_for(attempt, what)
-
-
-def sign_in(driver, base_url: str, username: str) -> None:
-    driver.get(f"{base_url}/console")
-    wait_for(lambda: visible(driver, "login-form"), "the sign-in form")
-    driver.find_element("id", "login-username").send_keys(username)
-    driver.find_element("id", "login-password").send_keys(PASSWORD)
-    driver.find_element("id", "login-submit").click()
-    wait_for(lambda: visible(driver, "app-view"), "the console after signing in")
-
-
-def select_value(driver, element_id: str, value: str) -> None:
-    from selenium.webdriver.support.select import Select
-
-    Select(driver.find_element("id", element_id)).select_by_value(value)
-
-
-def transcript_texts(driver, sender: str) -> list[str]:
-    return [node.text for node in css(driver, f"#transcript .msg.{sender}")]
-
-
-def screenshot(driver) -> None:
-    if os.environ.get("HELPLINE_SCREENSHOTS") == "1":
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOT))
-
-
-def snap(driver, name: str) -> None:
-    """Step pictures for looking at a run (HELPLINE_SCREENSHOT_DIR=/some/dir), e.g. a CI failure."""
-    folder = os.environ.get("HELPLINE_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(Path(folder) / f"{name}.png"))
-
-
-def console_errors(driver) -> list[str]:
-    return [
-        entry["message"]
-        for entry in driver.get_log("browser")
-        if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
-    ]
-
-
 # -- the tests ---------------------------------------------------------------------------------
 
 
 def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_url, browser):
     base_url, database_url = app_url
-    users = run(_add_users(database_url, {"leyla": "counsellor"}))
+    users = run(add_users(database_url, {"leyla": "counsellor"}))
 
     sign_in(browser, base_url, "leyla")
     browser.find_element("id", "sound-toggle").click()  # the click browsers need for sound
@@ -303,7 +126,7 @@ def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_
     assert child_message.find_elements("css selector", ".nlu li"), "the NLU reasons are shown"
     wait_for(lambda: transcript_texts(browser, "bot"), "the bot's part of the transcript")
     conversation_id = run(
-        _query(
+        query(
             database_url, select(Conversation.id).where(Conversation.assigned_to == users["leyla"])
         )
     )[0]
@@ -360,7 +183,7 @@ def test_counsellor_is_alerted_claims_replies_and_closes_with_the_case_form(app_
     wait_for(lambda: "Case closed" in browser.find_element("id", "toast").text, "the closing toast")
     assert visible(browser, "chat-empty")
 
-    cases = run(_query(database_url, select(Case).where(Case.conversation_id == conversation_id)))
+    cases = run(query(database_url, select(Case).where(Case.conversation_id == conversation_id)))
     assert len(cases) == 1
     case = cases[0]
     assert (case.category, case.subcategory, case.gender) == (
@@ -382,7 +205,7 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
 ):
     base_url, database_url = app_url
     users = run(
-        _add_users(
+        add_users(
             database_url, {"nigar": "supervisor", "leyla": "counsellor", "rauf": "counsellor"}
         )
     )
@@ -430,7 +253,7 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
         lambda: "with rauf" in browser.find_element("id", "chat-status").text, "the new counsellor"
     )
     assigned = run(
-        _query(database_url, select(Conversation.assigned_to).where(Conversation.id == claimed_id))
+        query(database_url, select(Conversation.assigned_to).where(Conversation.id == claimed_id))
     )
     assert assigned == [users["rauf"]]
 
@@ -455,7 +278,7 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
     )
     browser.find_element("id", "case-submit").click()
     wait_for(lambda: "Case closed" in browser.find_element("id", "toast").text, "the closing toast")
-    cases = run(_query(database_url, select(Case).where(Case.conversation_id == waiting_id)))
+    cases = run(query(database_url, select(Case).where(Case.conversation_id == waiting_id)))
     assert [(c.referral_agency, c.referral_consent, c.referral_override_by) for c in cases] == [
         ("Police (102)", False, users["nigar"])
     ]
@@ -465,7 +288,7 @@ def test_supervisor_is_alerted_sees_every_chat_monitors_read_only_and_reassigns(
 
     # The session ends on the server (idle timeout, signed out elsewhere): at the next update the
     # console goes back to the sign-in page instead of showing stale chats.
-    run(_execute(database_url, delete(StaffSession).where(StaffSession.user_id == users["nigar"])))
+    run(execute(database_url, delete(StaffSession).where(StaffSession.user_id == users["nigar"])))
     Child(base_url).say(HIGH_RISK_TEXT)
     wait_for(lambda: visible(browser, "login-form"), "the sign-in page")
     assert "session ended" in browser.find_element("id", "login-message").text
@@ -479,7 +302,7 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     live_app, app_url, browser
 ):
     base_url, database_url = app_url
-    users = run(_add_users(database_url, {"leyla": "counsellor", "rauf": "counsellor"}))
+    users = run(add_users(database_url, {"leyla": "counsellor", "rauf": "counsellor"}))
     first, second = Child(base_url), Child(base_url)
     first.say(HIGH_RISK_TEXT)
     rauf = Staff(base_url, "rauf")
@@ -521,7 +344,7 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     select_value(browser, "feedback-risk", "imminent")
     browser.find_element("css selector", "#feedback-form button.primary").click()
     wait_for(lambda: "correction is saved" in browser.find_element("id", "toast").text, "saved")
-    labels = run(_query(database_url, select(NluFeedback)))
+    labels = run(query(database_url, select(NluFeedback)))
     assert [(f.category, f.subcategory, f.risk_level) for f in labels] == [
         ("social", "suicidal_thoughts", "imminent")
     ]
@@ -536,7 +359,7 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     wait_for(lambda: "Transferred to rauf" in browser.find_element("id", "toast").text, "moved")
     assert visible(browser, "chat-empty")
     assigned = run(
-        _query(
+        query(
             database_url, select(Conversation.assigned_to).where(Conversation.id == conversation_id)
         )
     )

@@ -3,8 +3,10 @@ import { api, csrf, firstList, normaliseConversation, normaliseMe, normaliseQueu
 import { renderChat } from "./chat.js";
 import { setupDialogs } from "./dialogs.js";
 import { renderAll, renderMine, renderQueue, tick } from "./lists.js";
+import { IdleTimer, openEventStream } from "./live.js";
+import { updateAlerts } from "./alerts.js";
 import { beep, setupSoundToggle } from "./sound.js";
-import { $, debounce, duration, toast, URGENT } from "./util.js";
+import { $, debounce, toast, URGENT } from "./util.js";
 
 const config = JSON.parse(document.body.dataset.config || "{}");
 const state = {
@@ -15,8 +17,7 @@ const SUPERVISORS = new Set(["supervisor"]);
 const isSupervisor = () => SUPERVISORS.has(state.me?.role);
 let events = null;
 let timers = [];
-let lastActivity = Date.now();
-let idleWarned = false;
+const idle = new IdleTimer(config.idle_minutes || 30, (message) => showLogin(message));
 
 // -- views ---------------------------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ async function showApp(me) {
   $("me").textContent = `${me.username} · ${me.role}`;
   $("shift-toggle").checked = me.onShift;
   $("tab-all").hidden = !isSupervisor();
-  lastActivity = Date.now();
+  idle.reset();
   if (!state.taxonomy) {
     try { state.taxonomy = normaliseTaxonomy(await api("GET", "/api/taxonomy")); } catch { state.taxonomy = {}; }
   }
@@ -84,7 +85,7 @@ function renderLists() {
   renderQueue(state, handlers);
   renderMine(state, handlers);
   if (isSupervisor()) renderAll(state, handlers);
-  updateAlerts();
+  updateAlerts(state);
 }
 
 // -- data ----------------------------------------------------------------------------------------
@@ -199,44 +200,18 @@ function afterChange(kind, id) {
   refreshAll();
 }
 
-// -- alerts --------------------------------------------------------------------------------------
-
-function updateAlerts() {
-  const urgent = state.queue.filter((item) => URGENT.has(item.risk));
-  const fresh = urgent.filter((item) => !state.seenUrgent.has(item.id));
-  fresh.forEach((item) => state.seenUrgent.add(item.id));
-  if (fresh.length) beep(3);
-  const banner = $("risk-banner");
-  banner.hidden = urgent.length === 0;
-  if (urgent.length) {
-    const imminent = urgent.some((item) => item.risk === "imminent");
-    $("risk-banner-text").textContent = `⚠ ${urgent.length} ${imminent ? "IMMINENT-risk" : "high-risk"} chat${urgent.length > 1 ? "s" : ""} waiting. Claim now.`;
-  }
-  const now = performance.now();
-  const overdue = urgent.filter((item) => state.alerts.has(item.id) ||
-    item.waiting + (now - item.fetchedAt) / 1000 > config.alert_seconds);
-  const supervisorBanner = $("supervisor-banner");
-  supervisorBanner.hidden = !(isSupervisor() && overdue.length);
-  if (!supervisorBanner.hidden) {
-    const longest = Math.max(...overdue.map((item) => item.waiting + (now - item.fetchedAt) / 1000));
-    $("supervisor-banner-text").textContent =
-      `Supervisor alert: ${overdue.length} high-risk chat${overdue.length > 1 ? "s have" : " has"} waited unclaimed for ${duration(longest)}.`;
-  }
-  document.title = `${urgent.length ? "⚠ " : ""}(${state.queue.length}) 116111 console`;
-}
-
 // -- live updates --------------------------------------------------------------------------------
 
 function startLive() {
   stopLive();
   connectEvents();
-  timers.push(setInterval(() => { tick(); updateAlerts(); }, 1000));
+  timers.push(setInterval(() => { tick(); updateAlerts(state); }, 1000));
   // Safety net if the stream silently stalls; the stream itself is the fast path.
   timers.push(setInterval(() => refreshAll(), 20000));
   timers.push(setInterval(() => {
     if (state.queue.some((item) => URGENT.has(item.risk))) beep(2);
   }, 30000));
-  timers.push(setInterval(checkIdle, 5000));
+  timers.push(setInterval(() => state.me && idle.check(), 5000));
 }
 
 function stopLive() {
@@ -247,68 +222,30 @@ function stopLive() {
 }
 
 function connectEvents() {
-  events = new EventSource("/api/events", { withCredentials: true });
-  const onEvent = (event) => {
-    let data = {};
-    try { data = JSON.parse(event.data || "{}"); } catch { /* a keep-alive */ }
-    const kind = data.event || data.type || event.type;
-    const id = data.conversation_id || data.id;
-    if (kind === "hello") return; // subscribed: onopen already refetched
-    if (kind === "signed_out") {
-      showLogin("Your session ended. Please sign in again.");
-      return;
-    }
-    if (kind === "alert") {
-      if (!id) return; // an operations alert (a failed update), not a chat to claim
-      state.alerts.add(id);
-      if (isSupervisor()) beep(3);
-      refreshQueueSoon();
-    } else if (kind === "messages") {
-      if (state.current?.id === id) refreshCurrentSoon();
-      else if (state.mine.some((c) => c.id === id)) {
-        // One of my other chats moved: mark it, with a soft sound, until I open it.
-        state.unread.add(id);
-        beep(1);
-      }
-      refreshConversationsSoon();
-    } else {
-      refreshQueueSoon();
-      refreshConversationsSoon();
-      if (state.current?.id === id) refreshCurrentSoon();
-    }
-  };
-  events.onmessage = onEvent;
-  for (const name of ["hello", "queue", "messages", "assigned", "notes", "shift", "alert", "signed_out"]) {
-    events.addEventListener(name, onEvent);
-  }
-  events.onopen = () => {
-    $("connection-banner").hidden = true;
-    refreshAll();
-  };
-  events.onerror = () => {
-    $("connection-banner").hidden = false;
-    // A stream refused because the session ended looks like any other error: ask.
-    api("GET", "/api/me").catch(() => {});
-  };
+  events = openEventStream({ onEvent, onOpen: () => refreshAll() });
 }
 
-// -- idle sign-out -------------------------------------------------------------------------------
-
-function noteActivity() {
-  lastActivity = Date.now();
-  idleWarned = false;
-}
-
-async function checkIdle() {
-  if (!state.me) return;
-  const idleMs = (config.idle_minutes || 30) * 60000;
-  const quiet = Date.now() - lastActivity;
-  if (quiet > idleMs) {
-    await api("POST", "/api/auth/logout").catch(() => {});
-    showLogin(`Signed out after ${config.idle_minutes || 30} minutes without activity.`);
-  } else if (quiet > idleMs - 60000 && !idleWarned) {
-    idleWarned = true;
-    toast("You will be signed out in a minute. Move the mouse or press a key to stay.");
+function onEvent(kind, id) {
+  if (kind === "hello") return; // subscribed: onopen already refetched
+  if (kind === "signed_out") {
+    showLogin("Your session ended. Please sign in again.");
+  } else if (kind === "alert") {
+    if (!id) return; // an operations alert (a failed update), not a chat to claim
+    state.alerts.add(id);
+    if (isSupervisor()) beep(3);
+    refreshQueueSoon();
+  } else if (kind === "messages") {
+    if (state.current?.id === id) refreshCurrentSoon();
+    else if (state.mine.some((c) => c.id === id)) {
+      // One of my other chats moved: mark it, with a soft sound, until I open it.
+      state.unread.add(id);
+      beep(1);
+    }
+    refreshConversationsSoon();
+  } else {
+    refreshQueueSoon();
+    refreshConversationsSoon();
+    if (state.current?.id === id) refreshCurrentSoon();
   }
 }
 
@@ -384,9 +321,6 @@ async function boot() {
     const panel = { 1: "queue-panel", 2: "mine-panel", 3: isSupervisor() ? "all-panel" : null }[event.key];
     if (panel) { event.preventDefault(); selectTab(panel); }
   });
-  for (const name of ["keydown", "mousedown", "pointermove", "wheel", "touchstart"]) {
-    document.addEventListener(name, noteActivity, { passive: true, capture: true });
-  }
   window.addEventListener("helpline:signed-out", () => {
     if (state.me) showLogin("Your session ended. Please sign in again.");
   });
