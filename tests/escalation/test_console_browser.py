@@ -26,6 +26,7 @@ from store.models import Case, Conversation, NluFeedback, StaffSession
 from tests.conftest import IN_CI
 from tests.escalation.browser.helpers import (
     HIGH_RISK_TEXT,
+    PASSWORD,
     Child,
     Staff,
     add_users,
@@ -302,7 +303,9 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     live_app, app_url, browser
 ):
     base_url, database_url = app_url
-    users = run(add_users(database_url, {"leyla": "counsellor", "rauf": "counsellor"}))
+    users = run(
+        add_users(database_url, {"leyla": "counsellor", "rauf": "counsellor", "emin": "editor"})
+    )
     first, second = Child(base_url), Child(base_url)
     first.say(HIGH_RISK_TEXT)
     rauf = Staff(base_url, "rauf")
@@ -390,6 +393,16 @@ def test_counsellor_notes_canned_reply_correction_transfer_lost_claim_and_sign_o
     assert "signed out" in browser.find_element("id", "login-message").text
     browser.get(f"{base_url}/console")
     wait_for(lambda: visible(browser, "login-form"), "the sign-in form after a reload")
+
+    # An editor's account has no business with chats: told so, and signed out again.
+    browser.find_element("id", "login-username").send_keys("emin")
+    browser.find_element("id", "login-password").send_keys(PASSWORD)
+    browser.find_element("id", "login-submit").click()
+    wait_for(
+        lambda: "no access to chats" in browser.find_element("id", "login-message").text,
+        "the refusal",
+    )
+    assert not visible(browser, "app-view")
     for each in (first, second, rauf):
         each.close()
 

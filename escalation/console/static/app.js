@@ -42,6 +42,12 @@ function showLogin(message) {
 }
 
 async function showApp(me) {
+  if (!["counsellor", "supervisor"].includes(me.role)) {
+    // Editors and admins have their own pages; chats are for counsellors and supervisors.
+    await api("POST", "/api/auth/logout").catch(() => {});
+    showLogin(`The ${me.role} role has no access to chats. Use a counsellor or supervisor account.`);
+    return;
+  }
   state.me = me;
   $("login-view").hidden = true;
   $("app-view").hidden = false;
