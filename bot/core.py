@@ -38,7 +38,7 @@ from flows.types import Action, FlowEvent, FlowState, Reply, Situation, StepResu
 from nlu.analysis import Analysis, failed_analysis
 from store.backends import Backend
 from store.crypto import FieldCipher
-from store.models import Conversation, Participant
+from store.models import Conversation, OutboxMessage, Participant
 
 log = logging.getLogger(__name__)
 
@@ -397,6 +397,45 @@ class Core:
         )
         self.outbox.wake()
         return message_id
+
+    async def conversation_closed(self, conversation_id: str) -> None:
+        """A counsellor closed the chat: the child gets the goodbye flow (with its one-tap
+        feedback question) in a fresh conversation, so their next message starts clean.
+        Safe to call twice: the replies' dedupe keys are derived from the closed conversation.
+        """
+        now = self.clock()
+        async with self.sessions() as session:
+            closed = await session.get(Conversation, conversation_id)
+            participant = closed and await session.get(Participant, closed.participant_id)
+        if closed is None or participant is None or closed.status != "closed":
+            return
+        key = ConversationKey(participant.channel, participant.user_hash)
+        address = self.cipher.decrypt(closed.address_enc)
+        language = (closed.flow_state or {}).get("profile", {}).get("language") or closed.language
+        prefix = f"closed:{conversation_id}:"
+        async with (
+            self.backend.lock(key.lock_name, ttl=60, wait=60),
+            self.sessions() as session,
+            session.begin(),
+        ):
+            done = await session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"{prefix}0")
+            )
+            if done is not None:
+                return
+            conversation, _ = await open_conversation(session, self.cipher, key, address, now)
+            state = FlowState(profile={"language": language} if language else {})
+            event = FlowEvent(kind="start", flow="goodbye", situation=Situation(status="bot"))
+            try:
+                result = self.runner.step(state, event)
+            except Exception:
+                log.exception("goodbye flow failed")
+                return
+            conversation.flow_state = result.state.to_dict()
+            conversation.language = language
+            for number, reply in enumerate(result.replies):
+                await self._queue_reply(session, conversation, reply, f"{prefix}{number}", now)
+        self.outbox.wake()
 
     async def _after_commit(self, outcome: StepOutcome) -> None:
         conversation = outcome.conversation

@@ -231,6 +231,8 @@ def build_api_router(container) -> APIRouter:
         )
         with refusals():
             case_id = await service.close(user, conversation_id, form)
+        # The child hears goodbye (and the feedback question) through their channel.
+        await container.core.conversation_closed(conversation_id)
         return {"ok": True, "case_id": case_id}
 
     @router.post("/conversations/{conversation_id}/notes", dependencies=csrf)

@@ -226,3 +226,24 @@ async def test_every_reply_is_committed_to_the_outbox_before_delivery(container)
     await child.command("start")
     assert await count(container, OutboxMessage, OutboxMessage.status == "sent") >= 1
     assert await count(container, OutboxMessage, OutboxMessage.status == "pending") == 0
+
+
+async def test_after_a_counsellor_closes_the_child_gets_goodbye_once(container):
+    child = ChatDriver(container)
+    await child.start_in("ru")
+    await child.command("human")
+    conversation = await conversation_of(container, child)
+    async with container.sessions() as session, session.begin():
+        row = await session.get(Conversation, conversation.id)
+        row.status = "closed"  # as escalation's close does, with the case form
+    before = len(container.collector.sent)
+    await container.core.conversation_closed(conversation.id)
+    await container.core.conversation_closed(conversation.id)  # a retried call sends nothing new
+    await container.outbox.flush()
+    goodbye = [message for _, message in container.collector.sent[before:]]
+    assert goodbye and any(message.buttons for message in goodbye)  # the feedback question
+    fresh = await conversation_of(container, child)
+    assert fresh.id != conversation.id and fresh.status == "bot"
+    # The feedback tap lands in the fresh conversation's goodbye flow, not in a broken state.
+    feedback = next(button.data for message in goodbye for button in message.buttons)
+    assert await child.click(feedback)
