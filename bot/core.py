@@ -35,7 +35,7 @@ from bot.messages import MEDIA_KINDS, InboundMessage, OutButton, OutgoingMessage
 from bot.outbox import OutboxSender, enqueue
 from escalation.queue import EVENTS_TOPIC, CounsellorQueue, max_risk
 from flows.types import Action, FlowEvent, FlowState, Reply, Situation, StepResult
-from nlu.analysis import Analysis, failed_analysis
+from nlu.analysis import Analysis, failed_analysis, risk_rank
 from store.backends import Backend
 from store.crypto import FieldCipher
 from store.models import Conversation, OutboxMessage, Participant
@@ -217,11 +217,22 @@ class Core:
 
     def _record_child_message(self, session, conversation, inbound, analysis, inbox_id, now):
         if analysis is not None:
-            conversation.risk_level = max_risk(conversation.risk_level, analysis.risk.level)
-            conversation.risk_score = max(conversation.risk_score or 0.0, analysis.risk.score)
-            if analysis.category != "other" or not conversation.category:
+            # The topic follows the most serious message so far: a calm follow-up ("yes, I'm
+            # at home") must not relabel a chat that started with abuse.
+            # (Risk carried over from earlier messages ties, so only a more serious one relabels.)
+            more_serious = risk_rank(analysis.risk.level) > risk_rank(
+                conversation.risk_level or "none"
+            )
+            unlabelled = conversation.category in (None, "other")
+            if (
+                analysis.category != "other"
+                and (unlabelled or more_serious)
+                or not conversation.category
+            ):
                 conversation.category = analysis.category
                 conversation.subcategory = analysis.subcategory
+            conversation.risk_level = max_risk(conversation.risk_level, analysis.risk.level)
+            conversation.risk_score = max(conversation.risk_score or 0.0, analysis.risk.score)
         conversation.last_child_message_at = now
         text = inbound.text if inbound.kind in ("text", "command") else None
         if inbound.kind == "button":

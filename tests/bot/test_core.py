@@ -247,3 +247,14 @@ async def test_after_a_counsellor_closes_the_child_gets_goodbye_once(container):
     # The feedback tap lands in the fresh conversation's goodbye flow, not in a broken state.
     feedback = next(button.data for message in goodbye for button in message.buttons)
     assert await child.click(feedback)
+
+
+async def test_a_calm_follow_up_does_not_relabel_a_serious_chat(container):
+    child = ChatDriver(container)
+    await child.start_in("en")
+    await child.send("my stepfather beats me every day")
+    first = await conversation_of(container, child)
+    await child.send("i have an exam tomorrow too")
+    later = await conversation_of(container, child)
+    assert (later.category, later.subcategory) == (first.category, first.subcategory)
+    assert later.category == "violence"
