@@ -79,6 +79,15 @@ class ChatService:
     async def claim(self, actor: StaffUser, conversation_id: str) -> None:
         """Take a waiting conversation. Exactly one of any number of simultaneous claims wins."""
         self._require_chat_role(actor)
+        # A cheap read first: the many who lose a race for the top of the queue learn it without
+        # taking the database's write lock. The UPDATE below still decides who wins.
+        async with self._sessions() as session:
+            status = await session.scalar(
+                select(Conversation.status).where(Conversation.id == conversation_id)
+            )
+        if status != "waiting":
+            async with self._denials(), self._sessions() as session:
+                await self._refuse(session, actor, conversation_id, "claim")
         now = self._clock()
         async with self._denials(), self._sessions() as session, session.begin():
             risk_level = (
