@@ -74,3 +74,64 @@ async def test_claiming_a_claimed_or_closed_chat_is_a_conflict(sessions, cipher,
         (await session.get(Conversation, conversation_id)).status = "closed"
     with pytest.raises(Conflict):
         await service.claim(boss, conversation_id)
+
+
+CLAIM_IN_A_PROCESS = """
+import asyncio, sys
+from datetime import UTC, datetime
+from escalation.queue import CounsellorQueue
+from escalation.service import ChatService
+from escalation.staff import Conflict, StaffUser
+from store.backends import MemoryBackend
+from store.crypto import FieldCipher
+from store.db import create_engine, session_factory
+
+async def main(url, user_id, conversation_id):
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    backend = MemoryBackend()
+    service = ChatService(sessions=sessions, cipher=FieldCipher("x" * 32), backend=backend,
+                          queue=CounsellorQueue(sessions, backend), clock=lambda: datetime.now(UTC))
+    print("ready", flush=True)
+    sys.stdin.readline()  # all processes start claiming together
+    try:
+        await service.claim(StaffUser(int(user_id), "c", "counsellor"), conversation_id)
+        print("won", flush=True)
+    except Conflict:
+        print("lost", flush=True)
+    await engine.dispose()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_exactly_one_winner_across_processes(any_sessions, database_url, cipher, clock):
+    import sys
+
+    queue = CounsellorQueue(any_sessions, MemoryBackend())
+    conversation_id = await waiting(any_sessions, queue, cipher, clock(), "high")
+    user_ids = [await add_user(any_sessions, f"p{number}") for number in range(6)]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            CLAIM_IN_A_PROCESS,
+            database_url,
+            str(user_id),
+            conversation_id,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for user_id in user_ids
+    ]
+    for process in processes:
+        assert (await process.stdout.readline()).strip() == b"ready"
+    for process in processes:
+        process.stdin.write(b"go\n")
+        await process.stdin.drain()
+    outcomes = [(await process.communicate())[0].decode().split() for process in processes]
+    assert sorted(outcome[-1] for outcome in outcomes) == ["lost"] * 5 + ["won"]
+    async with any_sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    winner = user_ids[[outcome[-1] for outcome in outcomes].index("won")]
+    assert conversation.assigned_to == winner

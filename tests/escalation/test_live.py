@@ -132,3 +132,23 @@ async def test_alerts_start_and_stop(container, clock):
     await asyncio.sleep(0.05)
     await alerts.stop()
     assert task.done()
+
+
+async def test_the_stream_ends_with_its_session(signed_in, clock, monkeypatch):
+    import escalation.api
+
+    monkeypatch.setattr(escalation.api, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(escalation.api, "SESSION_RECHECK_SECONDS", 0.0)
+    async with signed_in.stream("GET", "/api/events") as response:
+        reader = EventReader(response)
+        assert (await reader.next(1))[0][0] == "hello"
+        clock.advance(31 * 60)  # an open stream is not activity: the idle timeout still applies
+        names = [name for name, _ in await asyncio.wait_for(reader.next(1), 10)]
+    assert names == ["signed_out"]
+
+
+def test_web_routers_lists_the_api():
+    import escalation
+    from escalation.api import build_api_router
+
+    assert build_api_router in escalation.web_routers()
