@@ -1,0 +1,162 @@
+"""The built-in analyser: normalisation → language → category → layered risk."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from nlu.analysis import Analysis, Risk, risk_rank
+from nlu.featurize import featurize
+from nlu.langid import detect
+from nlu.lexicon import load_lexicon
+from nlu.model import NluModel, load_model
+from nlu.normalize import normalize
+from nlu.rules import Scan, assess, effective_hits, scan
+from nlu.taxonomy import ASK_HUMAN_INTENT, load_taxonomy
+from nlu.train import model_level, urgent_topic_p
+
+# Score bands per level, so that the score always agrees with the level.
+_BANDS = {
+    "none": (0.0, 0.15),
+    "low": (0.15, 0.35),
+    "medium": (0.35, 0.6),
+    "high": (0.6, 0.9),
+    "imminent": (0.9, 1.0),
+}
+CONTEXT_LIMIT = 8  # earlier messages looked at; older ones were assessed when they came
+
+
+@dataclass(frozen=True)
+class _MessageView:
+    """What one message contributes, cached by text (context messages come back every turn)."""
+
+    scan: Scan
+    model_level: str
+    p_urgent: float
+    language: str
+    category: str
+    subcategory: str | None
+    asks_for_human: bool
+
+
+class BuiltinAnalyzer:
+    def __init__(self, model: NluModel) -> None:
+        self.model = model
+        self.taxonomy = load_taxonomy()
+        self.lexicon = load_lexicon()
+        self._signal_topic = {s.name: s.topic for s in self.lexicon.signals if s.topic}
+        self._view = lru_cache(maxsize=4096)(self._compute_view)
+
+    # -- one message --------------------------------------------------------------------------
+    def _compute_view(self, text: str) -> _MessageView:
+        norm = normalize(text)
+        vec = featurize(norm, self.lexicon)
+        found = scan(norm, self.lexicon)
+        language = detect(norm, self.model.language, self.model.vocab, vec)
+        category, subcategory, asks, topic_p = self._category(vec, found)
+        m_level, p_urgent = "none", 0.0
+        if self.model.risk is not None:
+            p = self.model.risk.proba(*vec)
+            m_level = model_level(p, self.model.risk.classes, self.model.calibration)
+            if topic_p >= self.model.calibration.topic_threshold:
+                m_level = max(m_level, "high", key=risk_rank)
+            probs = dict(zip(self.model.risk.classes, p.tolist(), strict=True))
+            p_urgent = probs.get("high", 0.0) + probs.get("imminent", 0.0)
+            impersonal = found.fiction and not any(h.personal for h in found.hits)
+            over = found.past and not any(
+                risk_rank(h.level) >= risk_rank("high") for h in effective_hits(found)
+            )
+            if impersonal or over or found.joke or self._idiom_only(norm.key, found):
+                # a film, a lesson or an idiom: the words look like risk, the rules know better
+                m_level = min(m_level, "medium", key=risk_rank)
+        return _MessageView(found, m_level, p_urgent, language, category, subcategory, asks)
+
+    def _idiom_only(self, key: str, found: Scan) -> bool:
+        idioms = self.lexicon.idioms
+        return not found.hits and idioms is not None and idioms.search(key) is not None
+
+    def _category(self, vec, found: Scan) -> tuple[str, str | None, bool, float]:
+        model = self.model.category
+        p = model.proba(*vec)
+        topic_p = urgent_topic_p(p, model.classes, self.taxonomy.urgent_topics)
+        order = np.argsort(-p)
+        top = model.classes[order[0]]
+        asks = found.asks_human or top == ASK_HUMAN_INTENT
+        intent = top
+        if top == ASK_HUMAN_INTENT and len(order) > 1:
+            # "I want to talk to someone, my dad beats me": the topic is the second intent
+            second = model.classes[order[1]]
+            if self.taxonomy.is_topic(second) and p[order[1]] >= 0.2:
+                intent = second
+        intent = self._topic_from_signals(intent, p, found)
+        category, sub = self.taxonomy.split(intent)
+        return category, sub, asks, topic_p
+
+    def _topic_from_signals(self, intent: str, p: np.ndarray, found: Scan) -> str:
+        """A clear risk signal names the topic (self-harm is counted under suicidal thoughts,
+        sextortion under sexual violence): the lexicon is more precise than the classifier."""
+        topics = [
+            self._signal_topic[h.signal]
+            for h in effective_hits(found)
+            if self._signal_topic.get(h.signal)
+        ]
+        if not topics:
+            return intent
+        for topic in topics:  # the classifier's own choice wins if a signal agrees with it
+            if intent == topic or intent.partition("__")[0] == topic:
+                return intent
+        topic = topics[0]
+        if "__" in topic:
+            return topic
+        within = [
+            (p[i], c)
+            for i, c in enumerate(self.model.category.classes)
+            if c.startswith(topic + "__")
+        ]
+        return max(within)[1] if within else topic
+
+    # -- a message in its conversation ----------------------------------------------------------
+    def analyze(self, text: str, context: Sequence[str] = ()) -> Analysis:
+        view = self._view(text or "")
+        earlier = [self._view(t) for t in list(context)[-CONTEXT_LIMIT:] if t]
+        rule = assess(view.scan, [v.scan for v in earlier])
+        level = rule.level
+        reasons = list(rule.reasons)
+        if risk_rank(view.model_level) > risk_rank(level):
+            level = view.model_level
+            reasons.append(f"model: {view.model_level} (p urgent {view.p_urgent:.2f})")
+        # earlier messages the model found urgent keep the conversation urgent
+        for v in earlier:
+            if risk_rank(v.model_level) >= risk_rank("high") and risk_rank(level) < risk_rank(
+                "high"
+            ):
+                level = "high"
+                reasons.append(f"earlier message — model: {v.model_level}")
+        category, subcategory = view.category, view.subcategory
+        lo, hi = _BANDS[level]
+        score = round(min(max(view.p_urgent, rule.score, lo), hi), 3)
+        return Analysis(
+            language=view.language,  # type: ignore[arg-type]
+            category=category,
+            subcategory=subcategory,
+            risk=Risk(level=level, score=score, reasons=tuple(reasons)),  # type: ignore[arg-type]
+            asks_for_human=view.asks_for_human,
+        )
+
+
+_lock = threading.Lock()
+_default: BuiltinAnalyzer | None = None
+
+
+def default_analyzer() -> BuiltinAnalyzer:
+    """The process-wide built-in analyser, loaded on first use."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = BuiltinAnalyzer(load_model())
+    return _default

@@ -1,0 +1,119 @@
+"""The deterministic layer: negation, idioms, reports about others, context build-up."""
+
+import pytest
+
+from nlu import analyze
+from nlu.normalize import normalize
+from nlu.rules import assess, scan
+
+
+def rule_level(text: str, context: tuple[str, ...] = ()) -> str:
+    return assess(scan(normalize(text)), [scan(normalize(c)) for c in context]).level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yaşamaq istəmirəm",
+        "yasamaq istemirem",
+        "ölmək istəyirəm",
+        "olmek isteyiremmm",
+        "я не хочу жить",
+        "ya ne hochu zhit",
+        "хочу умереть",
+        "I don't want to live anymore",
+        "i want to die",
+    ],
+)
+def test_azerbaijani_negation_and_its_siblings_are_risk(text):
+    assert rule_level(text) in ("high", "imminent")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ölmək istəmirəm",
+        "olmek istemirem sadece yoruldum",
+        "yaşamaq istəyirəm",
+        "я не хочу умирать",
+        "ya ne hochu umirat",
+        "I don't want to die",
+        "i do not want to die, i just feel sad",
+    ],
+)
+def test_negated_death_wish_is_not_risk(text):
+    assert rule_level(text) in ("none", "low", "medium")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gülməkdən öldüm 😂",
+        "gulmekden oldum",
+        "ölürəm gülməkdən",
+        "умираю со смеху",
+        "я чуть не умерла со смеху",
+        "this homework is killing me",
+        "i died laughing at that video",
+        "i'm bored to death",
+    ],
+)
+def test_idioms_are_not_risk(text):
+    assert rule_level(text) == "none"
+    assert not analyze(text).risk.is_urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend says she wants to die",
+        "rəfiqəm deyir ki, yaşamaq istəmir",
+        "подруга говорит что хочет умереть",
+        "dostum qollarını kəsir",
+    ],
+)
+def test_reports_about_a_friend_are_risk_and_say_so(text):
+    a = analyze(text)
+    assert a.risk.is_urgent
+    assert any("someone else" in r for r in a.risk.reasons)
+
+
+def test_plan_and_means_make_it_imminent_and_the_reason_quotes_them():
+    a = analyze("I want to kill myself tonight, I have the pills")
+    assert a.risk.level == "imminent"
+    assert any(r.startswith("plan and means") and "tonight" in r for r in a.risk.reasons)
+
+
+def test_risk_builds_up_across_messages():
+    alone = analyze("I have the pills")
+    after = analyze("I have the pills", context=["I can't take it anymore"])
+    assert after.risk.level == "imminent"
+    assert after.risk.score >= alone.risk.score
+
+
+def test_earlier_ideation_keeps_the_conversation_urgent():
+    a = analyze("ok", context=["salam", "ozumu oldurmek isteyirem"])
+    assert a.risk.is_urgent
+
+
+def test_danger_right_now_is_imminent():
+    assert analyze("atam indi məni döyür").risk.level == "imminent"
+    assert analyze("отчим прямо сейчас бьёт меня").risk.level == "imminent"
+
+
+def test_levels_and_scores_agree():
+    for text in ("salam", "I feel a bit sad", "i want to die", "bu gece ozumu oldurecem"):
+        a = analyze(text)
+        assert 0.0 <= a.risk.score <= 1.0
+    assert analyze("bu gece ozumu oldurecem").risk.score > analyze("salam").risk.score
+
+
+def test_asks_for_human_in_three_languages():
+    for text in (
+        "insanla danışmaq istəyirəm",
+        "canli operatorla danismaq isteyirem",
+        "хочу поговорить с живым человеком",
+        "can i talk to a real person please",
+    ):
+        assert analyze(text).asks_for_human, text
+    assert not analyze("salam").asks_for_human
