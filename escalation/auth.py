@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi import Depends, HTTPException, Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from escalation import audit
@@ -156,6 +156,10 @@ class StaffAuth:
             row = await session.get(StaffSession, token_digest(cookie_token))
             if row is not None:
                 await audit.record(session, user_id=row.user_id, action="logout", at=self._clock())
+                # Signed out is off shift: waiting children are told honest wait times.
+                await session.execute(
+                    update(User).where(User.id == row.user_id).values(on_shift=False)
+                )
                 await session.delete(row)
 
     async def end_sessions_of(self, user_id: int) -> None:

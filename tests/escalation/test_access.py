@@ -172,3 +172,38 @@ async def test_a_counsellor_may_read_a_waiting_chat_before_claiming(world, conta
     assert (
         await world["murad"].post(f"/api/conversations/{waiting}/close", CLOSE_FORM)
     ).status_code == 409
+
+
+async def test_sign_in_and_out_over_http(app, container, staff):
+    aysel = await staff("aysel")
+    me = (await aysel.get("/api/me")).json()
+    assert (me["username"], me["role"], me["csrf_token"]) == ("aysel", "counsellor", aysel.csrf)
+    response = await aysel.post("/api/auth/logout")
+    assert response.status_code == 200
+    assert "helpline_staff" in response.headers["set-cookie"]
+    assert (await aysel.get("/api/me")).status_code == 401
+
+
+async def test_login_cookie_flags_wrong_password_and_rate_limit(app, container):
+    from tests.escalation.conftest import PASSWORD, add_user
+
+    await add_user(container.sessions, "aysel")
+    guest = Staff(app, "aysel")
+    try:
+        ok = await guest.client.post(
+            "/api/auth/login", json={"username": "aysel", "password": PASSWORD}
+        )
+        cookie = ok.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
+        for _ in range(5):
+            bad = await guest.client.post(
+                "/api/auth/login", json={"username": "aysel", "password": "nope"}
+            )
+            assert bad.status_code == 401
+        limited = await guest.client.post(
+            "/api/auth/login", json={"username": "aysel", "password": PASSWORD}
+        )
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) > 0
+    finally:
+        await guest.close()

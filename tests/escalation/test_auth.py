@@ -19,7 +19,7 @@ from escalation.auth import (
     StaffUser,
     token_digest,
 )
-from store.models import AuditEntry, StaffSession
+from store.models import AuditEntry, StaffSession, User
 from tests.escalation.conftest import PASSWORD, add_user
 
 
@@ -123,12 +123,14 @@ async def test_idle_session_expires_after_30_minutes_and_activity_keeps_it(auth,
         assert await session.get(StaffSession, token_digest(cookie)) is None
 
 
-async def test_logout_ends_the_session(auth, sessions):
-    await add_user(sessions, "aysel")
+async def test_logout_ends_the_session_and_the_shift(auth, sessions):
+    user_id = await add_user(sessions, "aysel", on_shift=True)
     cookie, _ = await auth.login("aysel", PASSWORD)
     await auth.logout(cookie)
     async with client_for(tiny_app(auth), cookie) as client:
         assert (await client.get("/me")).status_code == 401
+    async with sessions() as session:
+        assert (await session.get(User, user_id)).on_shift is False
 
 
 async def test_failed_logins_are_rate_limited_per_username(auth, sessions):
