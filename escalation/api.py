@@ -191,6 +191,30 @@ def build_api_router(container) -> APIRouter:
         with refusals():
             return await views.conversation(user, conversation_id)
 
+    @router.get(
+        "/conversations/{conversation_id}/messages/{message_id}/attachment",
+        responses={404: {}},
+        response_class=Response,
+    )
+    async def attachment(
+        conversation_id: str, message_id: int, user: StaffUser = Depends(chat_user)
+    ):
+        """A child's photo, voice note or file, fetched from their channel. Audited."""
+        with refusals():
+            channel, reference = await views.attachment(user, conversation_id, message_id)
+        media = getattr(container, "media", None)
+        if media is None:
+            raise HTTPException(404, "attachments cannot be fetched from this channel")
+        try:
+            content, media_type = await media.fetch(channel, reference)
+        except LookupError:
+            raise HTTPException(404, "the channel no longer has this file") from None
+        return Response(
+            content,
+            media_type=media_type,
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )
+
     @router.post("/conversations/{conversation_id}/claim", dependencies=csrf, responses={409: {}})
     async def claim(conversation_id: str, user: StaffUser = Depends(chat_user)):
         with refusals():

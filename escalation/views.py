@@ -228,6 +228,34 @@ class ChatViews:
             else None,
         }
 
+    async def attachment(
+        self, actor: StaffUser, conversation_id: str, message_id: int
+    ) -> tuple[str, str]:
+        """(channel, channel's file reference) of a child's photo or voice note; audited."""
+        _require_chat_role(actor)
+        async with self._sessions() as session, session.begin():
+            conversation = await session.get(Conversation, conversation_id)
+            message = await session.get(Message, message_id)
+            allowed = (
+                conversation is not None
+                and may_read(actor, conversation)
+                and message is not None
+                and message.conversation_id == conversation_id
+            )
+            await audit.record(
+                session,
+                user_id=actor.id,
+                action="read_attachment" if allowed else "access_denied",
+                conversation_id=conversation_id[:36],
+                detail={"message_id": message_id}
+                if allowed
+                else {"attempted": "attachment", "exists": conversation is not None},
+                at=self._clock(),
+            )
+        if not allowed or message.attachment_enc is None:
+            raise NotFound("no such attachment")
+        return conversation.channel, self._cipher.decrypt(message.attachment_enc)
+
     async def open_conversations(self, actor: StaffUser) -> list[dict]:
         """Mine (a counsellor's chats in progress); for a supervisor every open chat, who has it
         and for how long. No text: opening one is a transcript read."""

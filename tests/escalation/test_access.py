@@ -26,6 +26,7 @@ ROUTES = [
     ("GET", "/api/queue", None),
     ("GET", "/api/conversations", None),
     ("GET", "/api/conversations/{mine}", None),
+    ("GET", "/api/conversations/{mine}/messages/1/attachment", None),
     ("POST", "/api/conversations/{mine}/claim", {}),
     ("POST", "/api/conversations/{mine}/messages", {"text": "hello"}),
     ("POST", "/api/conversations/{mine}/transfer", {"to": "queue", "note": "n"}),
@@ -71,7 +72,10 @@ async def call(member: Staff, method: str, path: str, body, *, csrf: bool = True
 def test_every_api_route_is_in_the_access_table(container):
     router = build_api_router(container)
     served = {(method, route.path) for route in router.routes for method in route.methods}
-    listed = {(method, path.replace("{mine}", "{conversation_id}")) for method, path, _ in ROUTES}
+    listed = {
+        (method, path.replace("{mine}", "{conversation_id}").replace("/1/", "/{message_id}/"))
+        for method, path, _ in ROUTES
+    }
     assert served == listed
 
 
@@ -137,7 +141,7 @@ async def test_the_wrong_counsellor_sees_no_chat_and_is_audited(world, container
         )
         conversation = await session.get(Conversation, mine)
     attempted = {detail["attempted"] for detail in denied}
-    assert {"read", "send", "transfer", "close", "note", "feedback"} <= attempted
+    assert {"read", "attachment", "send", "transfer", "close", "note", "feedback"} <= attempted
     assert conversation.status == "counsellor"
 
 

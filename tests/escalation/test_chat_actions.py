@@ -269,3 +269,42 @@ async def test_fifty_messages_while_waiting_one_queue_entry_all_kept_in_order(co
     async with container.sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
     assert conversation.status == "waiting"
+
+
+class FakeMedia:
+    """The bot's side of attachments, faked at the seam: (channel, reference) -> bytes."""
+
+    def __init__(self) -> None:
+        self.asked = []
+
+    async def fetch(self, channel: str, reference: str) -> tuple[bytes, str]:
+        self.asked.append((channel, reference))
+        return b"\x89PNG...", "image/png"
+
+
+async def test_a_childs_photo_is_fetched_from_the_channel_and_audited(claimed, container):
+    from bot.messages import InboundMessage
+
+    aysel, conversation_id = claimed
+    await container.core.handle(
+        InboundMessage(
+            channel="webchat",
+            user_id="child-1",
+            address="child-1",
+            kind="photo",
+            attachment="file-7",
+        )
+    )
+    messages = (await aysel.get(f"/api/conversations/{conversation_id}")).json()["messages"]
+    photo = next(m for m in messages if m["kind"] == "photo")
+    assert photo["has_attachment"] is True
+    url = f"/api/conversations/{conversation_id}/messages/{photo['id']}/attachment"
+    assert (await aysel.get(url)).status_code == 404  # no channel can fetch files yet
+    container.media = FakeMedia()
+    response = await aysel.get(url)
+    assert response.status_code == 200
+    assert response.content == b"\x89PNG..." and response.headers["content-type"] == "image/png"
+    assert container.media.asked == [("webchat", "file-7")]
+    async with container.sessions() as session:
+        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
+    assert actions.count("read_attachment") == 2
