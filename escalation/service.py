@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -123,7 +123,13 @@ class ChatService:
         if not actor.is_supervisor:
             mine.append(Conversation.assigned_to == actor.id)
         if target is None:
-            values = {"status": "waiting", "assigned_to": None, "claimed_at": None}
+            # Back in the queue at its original place: a transferred child is not sent to the back.
+            values = {
+                "status": "waiting",
+                "assigned_to": None,
+                "claimed_at": None,
+                "queued_at": func.coalesce(Conversation.queued_at, now),
+            }
         else:
             values = {"assigned_to": target.id, "claimed_at": now}
         async with self._denials(), self._sessions() as session, session.begin():
