@@ -35,6 +35,16 @@ def decrypt_address(cipher: FieldCipher, conversation: Conversation) -> str:
     return cipher.decrypt(conversation.address_enc)
 
 
+async def find_participant(session: AsyncSession, key: ConversationKey) -> Participant | None:
+    return (
+        await session.execute(
+            select(Participant).where(
+                Participant.channel == key.channel, Participant.user_hash == key.user_hash
+            )
+        )
+    ).scalar_one_or_none()
+
+
 async def open_conversation(
     session: AsyncSession,
     cipher: FieldCipher,
@@ -43,13 +53,7 @@ async def open_conversation(
     now: datetime,
 ) -> tuple[Conversation, bool]:
     """The person's current (not closed) conversation, or a new one; (conversation, created)."""
-    participant = (
-        await session.execute(
-            select(Participant).where(
-                Participant.channel == key.channel, Participant.user_hash == key.user_hash
-            )
-        )
-    ).scalar_one_or_none()
+    participant = await find_participant(session, key)
     if participant is None:
         participant = Participant(channel=key.channel, user_hash=key.user_hash, created_at=now)
         session.add(participant)
@@ -133,13 +137,7 @@ async def erase_participant(session: AsyncSession, key: ConversationKey) -> int:
 
     Closed cases keep their counts (no text, no identity): statistics survive an erasure.
     """
-    participant = (
-        await session.execute(
-            select(Participant).where(
-                Participant.channel == key.channel, Participant.user_hash == key.user_hash
-            )
-        )
-    ).scalar_one_or_none()
+    participant = await find_participant(session, key)
     if participant is None:
         return 0
     result = await session.execute(
