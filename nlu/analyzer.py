@@ -44,23 +44,53 @@ class _MessageView:
 
 
 class BuiltinAnalyzer:
-    def __init__(self, model: NluModel) -> None:
+    def __init__(self, model: NluModel, cache_size: int = 4096) -> None:
         self.model = model
         self.taxonomy = load_taxonomy()
         self.lexicon = load_lexicon()
+        self._stack_weights()
         self._signal_topic = {s.name: s.topic for s in self.lexicon.signals if s.topic}
-        self._view = lru_cache(maxsize=4096)(self._compute_view)
+        self._view = (
+            lru_cache(maxsize=cache_size)(self._compute_view) if cache_size else self._compute_view
+        )
+
+    def _stack_weights(self) -> None:
+        """One gather for all three models: the rows of a message are read once."""
+        models = [m for m in (self.model.category, self.model.risk, self.model.language) if m]
+        bounds = np.cumsum([0] + [len(m.classes) for m in models])
+        self._slices = {id(m): slice(bounds[i], bounds[i + 1]) for i, m in enumerate(models)}
+        self._bias = np.concatenate([m.bias for m in models]).astype(np.float32)
+        if self.model.stacked is not None and self.model.stacked.shape[1] == bounds[-1]:
+            self._stacked = self.model.stacked  # read() already laid them side by side
+            return
+        self._stacked = np.hstack([m.weights for m in models])
+        for m in models:  # the models now read their columns of the stacked matrix
+            m.weights = self._stacked[:, self._slices[id(m)]]
+
+    def _probas(self, vec) -> dict[int, np.ndarray]:
+        idx, vals = vec
+        z = vals @ self._stacked[idx] + self._bias
+        out = {}
+        for key, sl in self._slices.items():
+            part = z[sl]
+            e = np.exp(part - part.max())
+            out[key] = e / e.sum()
+        return out
 
     # -- one message --------------------------------------------------------------------------
     def _compute_view(self, text: str) -> _MessageView:
         norm = normalize(text)
         vec = featurize(norm, self.lexicon)
         found = scan(norm, self.lexicon)
-        language = detect(norm, self.model.language, self.model.vocab, vec)
-        category, subcategory, asks, topic_p = self._category(vec, found)
+        probas = self._probas(vec)
+        lang_model = self.model.language
+        language = detect(norm, lang_model, self.model.vocab, vec, probas.get(id(lang_model)))
+        category, subcategory, asks, topic_p = self._category(
+            probas[id(self.model.category)], found
+        )
         m_level, p_urgent = "none", 0.0
         if self.model.risk is not None:
-            p = self.model.risk.proba(*vec)
+            p = probas[id(self.model.risk)]
             m_level = model_level(p, self.model.risk.classes, self.model.calibration)
             if topic_p >= self.model.calibration.topic_threshold:
                 m_level = max(m_level, "high", key=risk_rank)
@@ -79,9 +109,8 @@ class BuiltinAnalyzer:
         idioms = self.lexicon.idioms
         return not found.hits and idioms is not None and idioms.search(key) is not None
 
-    def _category(self, vec, found: Scan) -> tuple[str, str | None, bool, float]:
+    def _category(self, p: np.ndarray, found: Scan) -> tuple[str, str | None, bool, float]:
         model = self.model.category
-        p = model.proba(*vec)
         topic_p = urgent_topic_p(p, model.classes, self.taxonomy.urgent_topics)
         order = np.argsort(-p)
         top = model.classes[order[0]]

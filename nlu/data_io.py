@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
 NLU_DIR = Path(__file__).resolve().parent
 DATA_DIR = NLU_DIR / "data"
 TEST_DIR = DATA_DIR / "test"
@@ -48,7 +50,7 @@ def data_hash(data_dir: Path = DATA_DIR, extra: list[Path] | None = None) -> str
 
 
 def parse_rasa_yaml(text: str, source: str = "") -> list[Example]:
-    doc = yaml.safe_load(text) or {}
+    doc = yaml.load(text, Loader=_LOADER) or {}
     out: list[Example] = []
     for item in doc.get("nlu") or []:
         intent = item.get("intent") if isinstance(item, dict) else None
@@ -77,7 +79,7 @@ def load_test(test_dir: Path = TEST_DIR, files: list[str] | None = None) -> list
     for path in paths:
         if not path.exists():
             continue
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
         default_lang = path.stem if path.stem in ("az", "ru", "en") else "mixed"
         for item in doc.get("examples") or []:
             out.append(

@@ -107,6 +107,7 @@ def detect(
     model: LinearModel | None,
     vocab: frozenset[str] = frozenset(),
     vec: tuple[np.ndarray, np.ndarray] | None = None,
+    p: np.ndarray | None = None,
 ) -> str:
     lang = by_script(norm.original)
     if lang is not None:
@@ -116,8 +117,9 @@ def detect(
         return "other"
     if model is None:
         return "en" if sum(t in EN_MARKERS for t in words) else "other"
-    idx, vals = vec if vec is not None else vectorize(norm.tokens)
-    p = model.proba(idx, vals)
+    if p is None:
+        idx, vals = vec if vec is not None else vectorize(norm.tokens)
+        p = model.proba(idx, vals)
     best = int(np.argmax(p))
     if vocab and len(words) >= 3:
         known = sum(w in vocab for w in words) / len(words)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nlu.data_io import DATA_DIR, data_hash
+from nlu.features import DIM
 from nlu.lexicon import LEXICON_DIR
 from nlu.linear import LinearModel
 
@@ -50,6 +51,7 @@ class NluModel:
     data_hash: str
     calibration: Calibration = field(default_factory=Calibration)
     meta: dict = field(default_factory=dict)
+    stacked: np.ndarray | None = None  # set by read(): the models' weights side by side
 
     def save(self, path: Path = MODEL_FILE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,27 +81,32 @@ class NluModel:
     def read(cls, path: Path = MODEL_FILE) -> NluModel:
         with np.load(path) as arrays:
             header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-            classes = header["classes"]
-            cat = LinearModel.from_arrays(arrays, "cat", tuple(classes["cat"]))
-            risk = (
-                LinearModel.from_arrays(arrays, "risk", tuple(classes["risk"]))
-                if classes.get("risk")
-                else None
-            )
-            lang = (
-                LinearModel.from_arrays(arrays, "lang", tuple(classes["lang"]))
-                if classes.get("lang")
-                else None
-            )
-        return cls(
-            category=cat,
-            risk=risk,
-            language=lang,
+            names = [p for p in ("cat", "risk", "lang") if header["classes"].get(p)]
+            classes = {p: tuple(header["classes"][p]) for p in names}
+            # one matrix for all models, each reading its own columns: a message's feature rows
+            # are then gathered once (see BuiltinAnalyzer), and loading allocates once
+            width = sum(len(classes[p]) for p in names)
+            stacked = np.zeros((DIM, width), dtype=np.float32)
+            models: dict[str, LinearModel] = {}
+            col = 0
+            for p in names:
+                k = len(classes[p])
+                stacked[arrays[f"{p}_rows"], col : col + k] = arrays[f"{p}_w"]
+                models[p] = LinearModel(
+                    classes=classes[p], weights=stacked[:, col : col + k], bias=arrays[f"{p}_b"]
+                )
+                col += k
+        model = cls(
+            category=models["cat"],
+            risk=models.get("risk"),
+            language=models.get("lang"),
             vocab=frozenset(header.get("vocab") or ()),
             data_hash=header["data_hash"],
             calibration=Calibration(**header.get("calibration", {})),
             meta=header.get("meta") or {},
         )
+        model.stacked = stacked
+        return model
 
 
 def stored_hash(path: Path = MODEL_FILE) -> str | None:

@@ -20,9 +20,9 @@ child's own words.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 _LETTER_MAP = {
     # Azerbaijani (and Turkish) letters
@@ -60,19 +60,35 @@ EMOJI_TOKENS = {
 _DIGRAPH_H = {"s": "s", "c": "c", "z": "j", "k": "h"}  # sh→s, ch→c, zh→j, kh→h
 
 
-@dataclass(frozen=True, slots=True)
 class Normalized:
-    original: str
-    key: str
-    offsets: tuple[int, ...]
-    tokens: tuple[str, ...]
+    """A message in key form. `offsets` (key index → original index) are computed on demand:
+    only reasons need them, and most messages have none."""
+
+    __slots__ = ("original", "key", "tokens", "_spelling", "__dict__")
+
+    def __init__(self, original: str, key: str, tokens: tuple[str, ...], spelling: bool = True):
+        self.original = original
+        self.key = key
+        self.tokens = tokens
+        self._spelling = spelling
+
+    def __repr__(self) -> str:
+        return f"Normalized(key={self.key!r})"
+
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        key, offs = _slow_key(self.original, self._spelling)
+        if key != self.key:  # cannot happen (a test compares both paths); degrade, never fail
+            return tuple(min(i, max(len(self.original) - 1, 0)) for i in range(len(self.key)))
+        return tuple(offs)
 
     def original_span(self, start: int, end: int) -> str:
         """The child's own words behind key[start:end], widened to whole words."""
         if not self.key or start >= end:
             return ""
-        lo = self.offsets[start]
-        hi = self.offsets[min(end, len(self.offsets)) - 1] + 1
+        offsets = self.offsets
+        lo = offsets[start]
+        hi = offsets[min(end, len(offsets)) - 1] + 1
         text = self.original
         while lo > 0 and not text[lo - 1].isspace():
             lo -= 1
@@ -148,9 +164,40 @@ def fold(text: str) -> tuple[list[str], list[int]]:
     return out, offs
 
 
-def normalize(text: str, *, spelling: bool = True) -> Normalized:
+class _Table(dict):
+    """str.translate table filled on demand from _map_char."""
+
+    def __missing__(self, codepoint: int) -> str:
+        value = _map_char(chr(codepoint))
+        self[codepoint] = value
+        return value
+
+
+_TABLE = _Table()
+_DIGRAPH_RE = re.compile(r"([sck])h+|zh")
+_DIGRAPH_SUB = {"s": "s", "c": "c", "k": "h"}
+_REPEAT_RE = re.compile(r"([^\W\d_])\1+")
+_FOUR_RE = re.compile(r"(?<=[^\W\d_])4(?=[^\W\d_])")
+_SPACES_RE = re.compile(r" {2,}")
+
+
+def _fast_key(text: str) -> str:
+    """The same key as `fold` (a test checks both on every training and test message), fast."""
+    out = text.lower().translate(_TABLE)
+    if "h" in out:
+        out = _DIGRAPH_RE.sub(
+            lambda m: "j" if m.group(0) == "zh" else _DIGRAPH_SUB[m.group(1)], out
+        )
+    if "x" in out:
+        out = out.replace("x", "h")
+    out = _REPEAT_RE.sub(r"\1", out)
+    if "4" in out:
+        out = _FOUR_RE.sub("c", out)
+    return _SPACES_RE.sub(" ", out).strip(" ")
+
+
+def _slow_key(text: str, spelling: bool) -> tuple[str, list[int]]:
     chars, offs = fold(text)
-    # strip leading/trailing spaces
     while chars and chars[0] == " ":
         chars.pop(0)
         offs.pop(0)
@@ -163,8 +210,18 @@ def normalize(text: str, *, spelling: bool = True) -> Normalized:
         words = key.split(" ")
         if any(w in fixes for w in words):
             key, offs = _apply_spelling(words, offs, fixes)
+    return key, offs
+
+
+def normalize(text: str, *, spelling: bool = True) -> Normalized:
+    key = _fast_key(text)
+    if spelling and key:
+        fixes = _spelling()
+        words = key.split(" ")
+        if any(w in fixes for w in words):
+            key = " ".join(fixes.get(w, w) for w in words)
     tokens = tuple(key.split()) if key else ()
-    return Normalized(original=text, key=key, offsets=tuple(offs), tokens=tokens)
+    return Normalized(text, key, tokens, spelling)
 
 
 def _apply_spelling(words: list[str], offs: list[int], fixes: dict[str, str]):

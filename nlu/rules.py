@@ -110,7 +110,12 @@ def scan(norm: Normalized, lex: Lexicon | None = None) -> Scan:
     if not key:
         return result
     masked = _mask(key, lex.idioms)
+    starts = set()
+    for tok in norm.tokens:
+        starts.update((tok[:1], tok[:2], tok[:3]))
     for signal in lex.signals:
+        if signal.prefixes is not None and starts.isdisjoint(signal.prefixes):
+            continue  # no word of the message can start this signal's phrases
         for m in signal.regex.finditer(masked):
             if m.start() == m.end():
                 continue

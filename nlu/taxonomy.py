@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
 TAXONOMY_FILE = Path(__file__).resolve().parent / "taxonomy.yml"
 ASK_HUMAN_INTENT = "ask_human"
 
@@ -36,7 +38,7 @@ class Taxonomy:
 
 @lru_cache(maxsize=1)
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     cats = doc.get("categories") or {}
     return Taxonomy(
         categories={k: tuple(v.get("subcategories") or ()) for k, v in cats.items()},

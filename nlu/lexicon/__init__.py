@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
 LEXICON_DIR = Path(__file__).resolve().parent
 
 # An Azerbaijani verb stem is negated when the next syllable is -ma/-mə (folded: m + vowel),
@@ -22,7 +24,7 @@ _AZ_NEGATION = r"m[aeiou](?![kq])"
 
 def load_yaml(name: str) -> dict:
     with open(LEXICON_DIR / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+        return yaml.load(fh, Loader=_LOADER) or {}
 
 
 @lru_cache(maxsize=1)
@@ -98,6 +100,28 @@ def _phrase_regex(phrase: str) -> str:
     return out
 
 
+def first_word_prefixes(patterns: list[str]) -> frozenset[str] | None:
+    """Up to 3 leading key characters of every word a pattern can start with, so a message
+    without any such word skips the pattern's regex. None: cannot tell, always run it."""
+    from nlu.normalize import normalize
+
+    out: set[str] = set()
+    for pattern in patterns:
+        items = _split_top(str(pattern).strip())
+        if not items or items[0].startswith("~"):
+            return None
+        first = items[0]
+        alts = first[1:-1].split("|") if first.startswith("(") and first.endswith(")") else [first]
+        for alt in alts:
+            word = alt.split(" ")[0]
+            word = word[:-1] if word[-1:] in ("*", "+", "-") and len(word) > 1 else word
+            folded = normalize(word).key.split(" ")[0] if word else ""
+            if not folded:
+                return None
+            out.add(folded[:3])
+    return frozenset(out)
+
+
 def compile_patterns(patterns: list[str]) -> re.Pattern[str] | None:
     regexes = [_phrase_regex(str(p)) for p in patterns]
     regexes = [r for r in regexes if r]
@@ -116,6 +140,7 @@ class Signal:
     negatable: bool
     regex: re.Pattern[str]
     topic: str | None = None
+    prefixes: frozenset[str] | None = None  # see first_word_prefixes
 
 
 @dataclass(frozen=True)
@@ -131,7 +156,7 @@ class Lexicon:
     first_person: re.Pattern[str] | None
     negators: frozenset[str]
     fillers: frozenset[str]
-    topics: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    topics: tuple[tuple[str, re.Pattern[str], frozenset[str] | None], ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -152,8 +177,10 @@ def load_lexicon() -> Lexicon:
                 negatable=bool(spec.get("negatable", False)),
                 regex=regex,
                 topic=spec.get("topic"),
+                prefixes=first_word_prefixes(spec.get("patterns") or []),
             )
         )
+    topics = _load_topics()
     fold_set = lambda words: frozenset(normalize(str(w)).key for w in words or ())  # noqa: E731
     return Lexicon(
         signals=tuple(signals),
@@ -167,14 +194,14 @@ def load_lexicon() -> Lexicon:
         first_person=compile_patterns(data.get("first_person") or []),
         negators=fold_set(data.get("negators")),
         fillers=fold_set(data.get("fillers")),
-        topics=_load_topics(),
+        topics=topics,
     )
 
 
-def _load_topics() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _load_topics() -> tuple[tuple[str, re.Pattern[str], frozenset[str] | None], ...]:
     out = []
     for name, patterns in (load_yaml("topics.yml").get("topics") or {}).items():
         regex = compile_patterns(patterns or [])
         if regex is not None:
-            out.append((str(name), regex))
+            out.append((str(name), regex, first_word_prefixes(patterns or [])))
     return tuple(out)
