@@ -64,6 +64,9 @@ async def open_conversation(
             .where(Conversation.participant_id == participant.id, Conversation.status != "closed")
             .order_by(Conversation.created_at.desc())
             .limit(1)
+            # Row lock (PostgreSQL): a counsellor's claim waits for this step to commit and then
+            # sees its outcome, instead of this step overwriting a claim made meanwhile.
+            .with_for_update()
         )
     ).scalar_one_or_none()
     if conversation is not None:

@@ -205,7 +205,11 @@ class Core:
             )
             outcome.conversation = conversation
         conversation.flow_state = result.state.to_dict()
-        conversation.language = result.state.profile.get("language") or conversation.language
+        conversation.language = (
+            result.state.profile.get("language")
+            or conversation.language
+            or (analysis.language if analysis and analysis.language != "other" else None)
+        )
         conversation.updated_at = now
         for number, reply in enumerate(result.replies):
             outcome.message_ids.append(

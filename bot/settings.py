@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8080
+    # Behind a reverse proxy: the proxies whose X-Forwarded-For is trusted (sign-in rate limits
+    # count per client address, so without this every child of the proxy shares one count).
+    forwarded_allow_ips: str = "127.0.0.1"
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""  # empty: SQLite file under data_dir
     redis_url: str | None = None  # unset: in-process backend
