@@ -48,6 +48,9 @@ class _AsyncBuiltin:
     async def analyze(self, text: str, context: Sequence[str] = ()) -> Analysis:
         return self._impl.analyze(text, context)
 
+    async def aclose(self) -> None:
+        """Nothing to release; here so every analyser can be closed the same way."""
+
 
 def build_analyzer(
     backend: str = "builtin", rasa_url: str | None = None, timeout_seconds: float = 2.0

@@ -20,6 +20,7 @@ from nlu.taxonomy import ASK_HUMAN_INTENT, load_taxonomy
 
 log = logging.getLogger(__name__)
 RISK_PREFIX = "risk_"
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier (deploy/rasa/config.yml)
 
 
 class RasaAnalyzer:
@@ -59,6 +60,8 @@ class RasaAnalyzer:
         return self._merge(local, intent)
 
     def _merge(self, local: Analysis, intent: str) -> Analysis:
+        if intent == FALLBACK_INTENT:
+            return local  # Rasa is unsure: the built-in topic stands
         if intent.startswith(RISK_PREFIX):
             # a Rasa trained on risk.yml too may answer with a risk intent: it can only raise
             level = intent[len(RISK_PREFIX) :]

@@ -16,12 +16,13 @@ import numpy as np
 
 from nlu.analysis import RISK_LEVELS, risk_rank
 from nlu.data_io import DATA_DIR, RISK_PREFIX, Example, load_training
-from nlu.featurize import featurize
+from nlu.featurize import featurize, topic_hits
 from nlu.langid import bootstrap_label
+from nlu.lexicon import load_lexicon
 from nlu.linear import LinearModel, train_logreg
 from nlu.model import MODEL_FILE, Calibration, NluModel, source_hash
 from nlu.normalize import normalize
-from nlu.rules import assess, scan
+from nlu.rules import assess, effective_hits, scan
 from nlu.taxonomy import load_taxonomy
 
 URGENT = ("high", "imminent")
@@ -41,6 +42,7 @@ CALM_TOPICS = {
 CALM_WEIGHT = 0.5
 MAX_CV_FALSE_ALARMS = 0.08
 URGENT_TOPIC_WEIGHT = 0.5
+PSEUDO_WEIGHT = 0.5
 
 
 def _balanced(labels: list[str]) -> dict[str, float]:
@@ -133,6 +135,37 @@ def calibrate(
     return best
 
 
+def _pseudo_topics(
+    examples: list[Example], norms: list, rows: list, risk_ids: list[int], category: LinearModel
+) -> list[tuple[int, str]]:
+    """Topic labels for the risk file's examples, where the lexicon names the topic: a clear
+    signal (self-harm → suicidal thoughts, sextortion → sexual violence, ...), or an idiom, joke
+    or story with no risk (→ other/general_question; school words → education)."""
+    lex = load_lexicon()
+    signal_topic = {s.name: s.topic for s in lex.signals if s.topic}
+    out: list[tuple[int, str]] = []
+    for i in risk_ids:
+        found = scan(norms[i], lex)
+        hits = [h for h in effective_hits(found) if risk_rank(h.level) >= risk_rank("high")]
+        topic = next((signal_topic[h.signal] for h in hits if h.signal in signal_topic), None)
+        if topic and "__" not in topic:
+            p = category.proba(*rows[i])
+            within = [
+                (p[k], c) for k, c in enumerate(category.classes) if c.startswith(topic + "__")
+            ]
+            topic = max(within)[1] if within else None
+        level = _level_of_intent(examples[i].intent)
+        if topic is None and level in ("none", "low"):
+            impersonal = found.fiction and not any(h.personal for h in found.hits)
+            idiom = not found.hits and lex.idioms is not None and lex.idioms.search(norms[i].key)
+            if impersonal or found.joke or idiom:
+                school = "topic:education" in topic_hits(norms[i], lex)
+                topic = "education" if school else "other__general_question"
+        if topic in category.classes:
+            out.append((i, topic))
+    return out
+
+
 def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel:
     started = time.perf_counter()
     examples: list[Example] = load_training(data_dir)
@@ -147,7 +180,17 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
         [rows[i] for i in cat_ids], cat_labels, class_weight=_balanced(cat_labels)
     )
 
+    topic_model = category  # trained on topic files only: honest on the risk examples below
     risk_ids = [i for i, e in enumerate(examples) if e.intent.startswith(RISK_PREFIX)]
+    pseudo = _pseudo_topics(examples, norms, rows, risk_ids, category)
+    if pseudo:
+        category = train_logreg(
+            [rows[i] for i in cat_ids] + [rows[i] for i, _ in pseudo],
+            cat_labels + [label for _, label in pseudo],
+            classes=category.classes,
+            class_weight=_balanced(cat_labels),
+            weights=[1.0] * len(cat_ids) + [PSEUDO_WEIGHT] * len(pseudo),
+        )
     risk: LinearModel | None = None
     calibration = Calibration()
     if risk_ids:
@@ -175,7 +218,8 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
         # this training data, so counting its hits here would flatter it. The topic classifier
         # never saw the risk examples, so its probabilities on them are honest held-out ones.
         topic_p = [
-            urgent_topic_p(category.proba(*rows[i]), category.classes, urgent) for i in risk_ids
+            urgent_topic_p(topic_model.proba(*rows[i]), topic_model.classes, urgent)
+            for i in risk_ids
         ]
         calibration = calibrate(risk_rows, levels, topic_p, weights)
 

@@ -102,6 +102,15 @@ async def test_rasa_can_raise_the_risk(rasa, analyzer):
     assert a.risk.is_urgent
 
 
+async def test_rasa_fallback_keeps_the_builtin_topic(rasa, analyzer):
+    rasa.intent = "nlu_fallback"
+    text = "atam məni hər gün kəmərlə döyür"
+    builtin = await build_analyzer().analyze(text)
+    a = await analyzer.analyze(text)
+    assert (a.category, a.subcategory) == (builtin.category, builtin.subcategory)
+    assert not a.needs_human
+
+
 async def test_ask_human_intent_sets_the_flag(rasa, analyzer):
     rasa.intent = "ask_human"
     assert (await analyzer.analyze("hmm")).asks_for_human
