@@ -38,7 +38,7 @@ def no_real_network(monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
-    yield
+    yield attempts
     assert not attempts, f"a test tried to reach the network: {attempts}"
 
 

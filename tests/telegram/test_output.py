@@ -7,6 +7,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
 
 from bot.channels.telegram.limiter import Pacer
 from bot.channels.telegram.output import TelegramOutput, split_text, utf16_units
@@ -160,3 +161,14 @@ def test_split_of_100kb_keeps_every_character_but_the_cut_separators():
     parts = split_text(text)
     assert all(0 < utf16_units(part) <= 4096 for part in parts)
     assert " ".join(parts) == text
+
+
+async def test_a_real_telegram_address_is_never_reached(no_real_network):
+    bot = Bot(TOKEN)  # the production API base, as a misconfigured test would have
+    try:
+        with pytest.raises(TelegramNetworkError):
+            await bot.get_me()
+    finally:
+        await bot.session.close()
+    assert no_real_network == ["api.telegram.org"]
+    no_real_network.clear()  # the guard did its job; do not fail this test for it
