@@ -107,7 +107,9 @@ class BuiltinAnalyzer:
 
     def _idiom_only(self, key: str, found: Scan) -> bool:
         idioms = self.lexicon.idioms
-        return not found.hits and idioms is not None and idioms.search(key) is not None
+        # time words ("rn", "tonight") alone are no risk signal: only real signals count here
+        signals = [h for h in found.hits if h.level != "none"]
+        return not signals and idioms is not None and idioms.search(key) is not None
 
     def _category(self, p: np.ndarray, found: Scan) -> tuple[str, str | None, bool, float]:
         model = self.model.category

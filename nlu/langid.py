@@ -17,7 +17,7 @@ from nlu.linear import LinearModel
 from nlu.normalize import Normalized
 
 LANGS = ("az", "ru", "en")
-AZ_LETTERS = frozenset("əığşçöüƏIĞŞÇÖÜİ")
+AZ_LETTERS = frozenset("əığşçöüƏĞŞÇÖÜİ")  # not "I": the capital of ı is the Latin I
 AZ_STRONG = frozenset("əƏ")
 EN_MARKERS = frozenset(
     [

@@ -14,12 +14,18 @@ from nlu import analyze
         ("ya ne znayu chto delat", "ru"),
         ("hi, i feel really lonely at school", "en"),
         ("my parents dont understand me", "en"),
+        ("Hi, can I talk to someone? I feel bad", "en"),
         ("مرحبا كيف حالك", "other"),
         ("😂😂😂", "other"),
     ],
 )
 def test_language(text, lang):
     assert analyze(text).language == lang
+
+
+def test_mixed_messages_get_one_of_their_languages():
+    assert analyze("salam, ya ne znayu chto delat, anam meni basa dusmur").language in ("az", "ru")
+    assert analyze("mama meni döyür, ya zakrylas v tualete").language in ("az", "ru")
 
 
 def test_language_never_gates_risk():

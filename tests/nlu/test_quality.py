@@ -15,7 +15,7 @@ from nlu.evaluate import TARGETS, evaluate
 BELOW_TARGET = {
     "risk_recall[az]": "measured 0.966 (85/88), target 0.97",
     "risk_recall[ru]": "measured 0.959 (93/97), target 0.97",
-    "category_accuracy": "measured 0.840, target 0.85",
+    "category_accuracy": "measured 0.841, target 0.85",
 }
 
 
