@@ -85,7 +85,8 @@ class Container:
         while True:
             await asyncio.sleep(every_seconds)
             try:
-                await self.core.sweep()
+                await self.core.sweep(skip=self.processor.in_flight)
+                await self.inbox.prune()
             except Exception:
                 log.exception("inbox sweep failed")
 
@@ -173,5 +174,5 @@ def build_container(
 
         container.telegram = TelegramChannel.build(settings, container)
         channels["telegram"] = container.telegram.output
-        translators["telegram"] = container.telegram.translate
+        container.core.translators["telegram"] = container.telegram.translate
     return container

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -68,7 +68,7 @@ class Core:
         analyzer,
         runner,
         queue: CounsellorQueue,
-        translators: Mapping[str, Translator],
+        translators: MutableMapping[str, Translator],
         clock: Callable[[], datetime],
         nlu_timeout_seconds: float = 2.0,
     ) -> None:
@@ -80,7 +80,7 @@ class Core:
         self.analyzer = analyzer
         self.runner = runner
         self.queue = queue
-        self.translators = dict(translators)
+        self.translators = translators  # channels built after the core add theirs here
         self.clock = clock
         self.nlu_timeout_seconds = nlu_timeout_seconds
 
@@ -104,10 +104,17 @@ class Core:
             await self.process(inbox_id)
         return len(pending)
 
-    async def sweep(self, older_than_seconds: float = 10.0) -> int:
-        """Retry updates still pending a while after they arrived (a transient failure)."""
+    async def sweep(
+        self, older_than_seconds: float = 10.0, skip: Collection[int] = frozenset()
+    ) -> int:
+        """Retry updates still pending a while after they arrived (a transient failure).
+        `skip`: updates a worker of this process still has queued (a backlog, not a failure)."""
         cutoff = self.clock() - timedelta(seconds=older_than_seconds)
-        pending = await self.inbox.pending_ids(received_before=cutoff)
+        pending = [
+            inbox_id
+            for inbox_id in await self.inbox.pending_ids(received_before=cutoff)
+            if inbox_id not in skip
+        ]
         for inbox_id in pending:
             await self.process(inbox_id)
         return len(pending)
@@ -238,9 +245,8 @@ class Core:
             conversation.risk_level = max_risk(conversation.risk_level, analysis.risk.level)
             conversation.risk_score = max(conversation.risk_score or 0.0, analysis.risk.score)
         conversation.last_child_message_at = now
-        text = inbound.text if inbound.kind in ("text", "command") else None
-        if inbound.kind == "button":
-            text = inbound.button
+        # Media keep their caption (the channel puts it in `text`); buttons keep their data.
+        text = inbound.button if inbound.kind == "button" else inbound.text
         return add_message(
             session,
             self.cipher,

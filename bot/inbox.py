@@ -8,10 +8,10 @@ in between is replayed by `pending_ids` at the next start.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +19,7 @@ from store.crypto import FieldCipher
 from store.models import InboxUpdate
 
 MAX_ATTEMPTS = 5
+RETENTION = timedelta(days=3)
 
 
 class Inbox:
@@ -72,6 +73,22 @@ class Inbox:
                 row.status = "failed"
                 return True
             return False
+
+    async def prune(self, older_than: timedelta = RETENTION) -> int:
+        """Forget processed updates after the retention period.
+
+        The dedupe window need only cover redeliveries (Telegram retries for about a day), and
+        Telegram may restart its update ids after a week without updates: an old row must not
+        make a new update look like a duplicate.
+        """
+        cutoff = self._clock() - older_than
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(InboxUpdate).where(
+                    InboxUpdate.status == "done", InboxUpdate.received_at < cutoff
+                )
+            )
+        return result.rowcount or 0
 
     async def pending_ids(self, received_before: datetime | None = None) -> list[int]:
         query = select(InboxUpdate.id).where(InboxUpdate.status == "pending")

@@ -152,3 +152,31 @@ async def test_sweep_retries_a_pending_update_after_a_transient_failure(stack_se
         assert [address for address, _ in container.collector.sent] != []
     finally:
         await container.stop()
+
+
+async def test_sweep_leaves_updates_a_worker_still_has_queued(stack_settings, clock):
+    container = make_container(stack_settings(), clock=clock)
+    await container.flows.load()
+    try:
+        inbox_id = await container.core.receive(
+            "webchat", "u-q", inbound("child-q", "salam").to_dict()
+        )
+        clock.advance(30)
+        assert await container.core.sweep(skip={inbox_id}) == 0
+        assert await container.core.sweep() == 1
+    finally:
+        await container.stop()
+
+
+async def test_processed_updates_are_forgotten_after_the_retention_period(stack_settings, clock):
+    container = make_container(stack_settings(), clock=clock)
+    await container.flows.load()
+    try:
+        await container.core.handle(inbound("child-p", "salam"), update_key="7001")
+        assert await container.inbox.prune() == 0
+        clock.advance(4 * 24 * 3600)
+        assert await container.inbox.prune() == 1
+        # A restarted update id sequence is no longer mistaken for a duplicate.
+        assert await container.core.receive("webchat", "7001", inbound("child-p", "hi").to_dict())
+    finally:
+        await container.stop()

@@ -53,8 +53,6 @@ class TelegramChannel:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
         bot = Bot(token=settings.telegram_token.get_secret_value(), session=session)
         channel = cls(bot, settings, container)
-        # The Core copies its translators when it is built, before bootstrap adds ours.
-        container.core.translators.setdefault(CHANNEL, channel.translate)
         return channel
 
     async def intake(self, payload: dict) -> int | None:
