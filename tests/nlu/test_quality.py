@@ -13,9 +13,9 @@ from nlu.data_io import load_test
 from nlu.evaluate import TARGETS, evaluate
 
 BELOW_TARGET = {
-    "risk_recall[az]": "measured 0.966 (85/88), target 0.97",
+    "risk_recall[az]": "measured 0.955 (84/88), target 0.97",
     "risk_recall[ru]": "measured 0.959 (93/97), target 0.97",
-    "category_accuracy": "measured 0.841, target 0.85",
+    "category_accuracy": "measured 0.842, target 0.85",
 }
 
 
