@@ -23,6 +23,7 @@ from bot.channels.webchat import translate as translate_webchat
 from bot.core import Core
 from bot.flow_registry import FlowRegistry, SqlFlowRepository
 from bot.inbox import Inbox
+from bot.media import ChannelMedia
 from bot.outbox import OutboxSender
 from bot.processor import Processor
 from bot.settings import Settings
@@ -59,6 +60,7 @@ class Container:
     processor: Processor
     templates: Jinja2Templates
     channels: dict = field(default_factory=dict)
+    media: ChannelMedia = field(default_factory=ChannelMedia)
     auth: StaffAuth | None = None
     alerts: SupervisorAlerts | None = None
     flow_repository: SqlFlowRepository | None = None
@@ -171,8 +173,10 @@ def build_container(
     )
     if settings.telegram_token:
         from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram.media import TelegramMedia
 
         container.telegram = TelegramChannel.build(settings, container)
         channels["telegram"] = container.telegram.output
         container.core.translators["telegram"] = container.telegram.translate
+        container.media.register("telegram", TelegramMedia(container.telegram.bot))
     return container

@@ -74,6 +74,7 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1000
         self._next_message_id = 1
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self._faults: dict[str, list[Fault | None]] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -84,6 +85,7 @@ class FakeTelegram:
     async def start(self) -> FakeTelegram:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(
             app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
         )
@@ -198,6 +200,25 @@ class FakeTelegram:
         if status != 200:
             return _error(Fault(status, description=result))
         return web.json_response({"ok": True, "result": result})
+
+    async def _api_getFile(self, params):
+        file_id = params.get("file_id")
+        if file_id not in self.files:
+            return 400, "Bad Request: invalid file_id"
+        path, content = self.files[file_id]
+        return 200, {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        for file_path, content in self.files.values():
+            if file_path == path:
+                return web.Response(body=content)
+        return web.Response(status=404)
 
     async def _api_getMe(self, params):
         bot_id = int((self.token or "1:x").split(":", 1)[0])

@@ -38,7 +38,14 @@ function messageNode(message, state, onFeedback) {
   const body = [];
   if (MEDIA.has(message.kind)) {
     body.push(el("span", { class: "media", text: `[${message.kind}]` }));
-    body.push(el("span", { class: "muted", text: " the file stays with the child's app and is not shown here" }));
+    if (message.hasAttachment && state.current) {
+      // Fetched from the child's channel on demand (audited); never stored by the helpline.
+      const url = `/api/conversations/${encodeURIComponent(state.current.id)}/messages/${message.id}/attachment`;
+      if (message.kind === "photo") body.push(el("img", { class: "attachment", src: url, alt: "photo from the child" }));
+      body.push(el("a", { href: url, target: "_blank", rel: "noopener", text: " open the file" }));
+    } else {
+      body.push(el("span", { class: "muted", text: " no file to show (the child shared a location, or the channel keeps none)" }));
+    }
     if (message.text) body.push(el("div", { text: message.text }));
   } else if (message.kind === "button" || message.kind === "command") {
     body.push(el("span", { class: "media", text: `[${message.kind}] ` }), message.text || "");
