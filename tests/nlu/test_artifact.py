@@ -24,6 +24,45 @@ def test_artifact_round_trips(tmp_path):
     assert again.data_hash == model.data_hash
 
 
+SMALL_DATA = """version: "3.1"
+nlu:
+- intent: greeting
+  examples: |
+    - salam
+    - привет
+    - hello there
+- intent: education
+  examples: |
+    - imtahandan kəsildim
+    - не сдала экзамен
+    - i failed my exam
+- intent: risk_none
+  examples: |
+    - salam necəsən
+    - как дела
+    - how are you
+- intent: risk_high
+  examples: |
+    - yaşamaq istəmirəm
+    - не хочу жить
+    - i want to die
+"""
+
+
 def test_missing_artifact_trains_instead_of_failing(tmp_path):
-    model = load_model(path=tmp_path / "missing.npz")
-    assert model.category.classes and model.data_hash == source_hash()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "nlu.yml").write_text(SMALL_DATA, encoding="utf-8")
+    model = load_model(path=tmp_path / "missing.npz", data_dir=data)
+    assert set(model.category.classes) == {"greeting", "education"}
+    assert model.data_hash == source_hash(data)
+
+
+def test_stale_artifact_is_retrained_in_memory(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "nlu.yml").write_text(SMALL_DATA, encoding="utf-8")
+    stale = tmp_path / "stale.npz"
+    NluModel.read(MODEL_FILE).save(stale)  # trained on other data
+    model = load_model(path=stale, data_dir=data)
+    assert model.data_hash == source_hash(data)
