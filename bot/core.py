@@ -262,7 +262,7 @@ class Core:
         )
 
     async def _situation(self, session: AsyncSession, conversation: Conversation) -> Situation:
-        on_shift = await self.queue.counsellors_on_shift(session)
+        on_shift = await self.queue.counsellors_on_shift_recently(session)
         position = (
             await self.queue.position(conversation.id) if conversation.status == "waiting" else None
         )

@@ -12,6 +12,7 @@ waited long enough passes a medium-risk child who just arrived: ageing without r
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -48,6 +49,17 @@ class CounsellorQueue:
     def __init__(self, sessions: async_sessionmaker, backend: Backend) -> None:
         self._sessions = sessions
         self._backend = backend
+        self._on_shift_seen: tuple[float, int] | None = None
+
+    async def counsellors_on_shift_recently(
+        self, session: AsyncSession, max_age: float = 2.0
+    ) -> int:
+        """The on-shift count, re-read at most every `max_age` seconds: every child message
+        asks for it, and a shift change may take two seconds to reach the bot's replies."""
+        now = time.monotonic()
+        if self._on_shift_seen is None or now - self._on_shift_seen[0] > max_age:
+            self._on_shift_seen = (now, await self.counsellors_on_shift(session))
+        return self._on_shift_seen[1]
 
     # -- inside the caller's transaction ------------------------------------------------------
 
