@@ -1,4 +1,4 @@
-"""The staff JSON API under /api (the console's only source of data; see docs/escalation.md).
+"""The staff JSON API under /api (the console's only source of data; see the README, "The JSON API").
 
 Handlers translate HTTP into calls of the services (escalation.service, escalation.views) and
 their refusals back into statuses: NotFound 404, Conflict 409, Forbidden 403, InvalidField 422
