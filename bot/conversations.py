@@ -118,9 +118,10 @@ def add_message(
 
 
 async def recent_child_texts(
-    session: AsyncSession, cipher: FieldCipher, conversation_id: str, limit: int = CONTEXT_MESSAGES
+    session: AsyncSession, cipher: FieldCipher, conversation_id, limit: int = CONTEXT_MESSAGES
 ) -> list[str]:
-    """The child's latest text messages, oldest first: the NLU's context."""
+    """The child's latest text messages, oldest first: the NLU's context. `conversation_id` may
+    be a value or a scalar subquery (the core finds the open conversation in the same query)."""
     rows = await session.execute(
         select(Message.text_enc)
         .where(

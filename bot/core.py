@@ -47,6 +47,10 @@ LANGUAGES = ("az", "ru", "en")
 Translator = Callable[[dict], InboundMessage | None]
 
 
+class _AlreadyProcessed(Exception):
+    """Another worker committed this update first."""
+
+
 @dataclass
 class StepOutcome:
     conversation: Conversation
@@ -149,11 +153,13 @@ class Core:
         # both write their own successor (the second would silently undo the first).
         async with self.backend.lock(key.lock_name, ttl=60, wait=60):
             analysis = await self._analyse(inbound, key)
-            async with self.sessions() as session, session.begin():
-                if await self.inbox.load(session, inbox_id) is None:
-                    return  # another worker finished it while we waited for the lock
-                outcome = await self._step(session, inbox_id, inbound, key, analysis)
-                await self.inbox.mark_done(session, inbox_id, self.clock())
+            try:
+                async with self.sessions() as session, session.begin():
+                    outcome = await self._step(session, inbox_id, inbound, key, analysis)
+                    if not await self.inbox.finish(session, inbox_id, self.clock()):
+                        raise _AlreadyProcessed  # rolls this step back: nothing twice
+            except _AlreadyProcessed:
+                return  # another worker finished it while we waited for the lock
         await self._after_commit(outcome)
 
     async def _analyse(self, inbound: InboundMessage, key: ConversationKey) -> Analysis | None:
@@ -170,19 +176,17 @@ class Core:
             return failed_analysis(type(exc).__name__)
 
     async def _context(self, session: AsyncSession, key: ConversationKey) -> list[str]:
-        conversation_id = (
-            await session.execute(
-                select(Conversation.id)
-                .join(Participant, Participant.id == Conversation.participant_id)
-                .where(Participant.channel == key.channel, Participant.user_hash == key.user_hash)
-                .where(Conversation.status != "closed")
-                .order_by(Conversation.created_at.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
-        if conversation_id is None:
-            return []
-        return await recent_child_texts(session, self.cipher, conversation_id)
+        """The child's latest text messages in their open conversation, oldest first (one query)."""
+        open_conversation_id = (
+            select(Conversation.id)
+            .join(Participant, Participant.id == Conversation.participant_id)
+            .where(Participant.channel == key.channel, Participant.user_hash == key.user_hash)
+            .where(Conversation.status != "closed")
+            .order_by(Conversation.created_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return await recent_child_texts(session, self.cipher, open_conversation_id)
 
     async def _step(
         self,
@@ -199,6 +203,8 @@ class Core:
             session, conversation, inbound, analysis, inbox_id, now
         )
         await session.flush()
+        # After the flush, so the conversation is written once, at commit.
+        self._note_analysis(conversation, analysis, now)
         outcome.message_ids.append(child_message.id)
         state = FlowState.from_dict(conversation.flow_state)
         if not state.profile.get("language") and inbound.language_hint in LANGUAGES:
@@ -226,7 +232,9 @@ class Core:
             )
         return outcome
 
-    def _record_child_message(self, session, conversation, inbound, analysis, inbox_id, now):
+    @staticmethod
+    def _note_analysis(conversation: Conversation, analysis: Analysis | None, now) -> None:
+        conversation.last_child_message_at = now
         if analysis is not None:
             # The topic follows the most serious message so far: a calm follow-up ("yes, I'm
             # at home") must not relabel a chat that started with abuse.
@@ -244,7 +252,8 @@ class Core:
                 conversation.subcategory = analysis.subcategory
             conversation.risk_level = max_risk(conversation.risk_level, analysis.risk.level)
             conversation.risk_score = max(conversation.risk_score or 0.0, analysis.risk.score)
-        conversation.last_child_message_at = now
+
+    def _record_child_message(self, session, conversation, inbound, analysis, inbox_id, now):
         # Media keep their caption (the channel puts it in `text`); buttons keep their data.
         text = inbound.button if inbound.kind == "button" else inbound.text
         return add_message(

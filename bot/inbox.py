@@ -54,6 +54,17 @@ class Inbox:
         return row.channel, self._cipher.decrypt_json(row.payload_enc)
 
     @staticmethod
+    async def finish(session: AsyncSession, inbox_id: int, now: datetime) -> bool:
+        """Mark a pending update done in the caller's transaction; False if it was not pending
+        (another worker committed it first), so the caller rolls its own step back."""
+        result = await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.id == inbox_id, InboxUpdate.status == "pending")
+            .values(status="done", processed_at=now, payload_enc=b"")
+        )
+        return result.rowcount == 1
+
+    @staticmethod
     async def mark_done(session: AsyncSession, inbox_id: int, now: datetime) -> None:
         await session.execute(
             update(InboxUpdate)

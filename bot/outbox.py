@@ -120,13 +120,14 @@ class OutboxSender:
             return list(result.scalars())
 
     async def _drain(self, conversation_id: str) -> None:
+        addresses: dict[str, str | None] = {}  # one lookup per drain, not per reply
         try:
-            while await self._send_next(conversation_id):
+            while await self._send_next(conversation_id, addresses):
                 pass
         finally:
             self._busy_conversations.discard(conversation_id)
 
-    async def _send_next(self, conversation_id: str) -> bool:
+    async def _send_next(self, conversation_id: str, addresses: dict[str, str | None]) -> bool:
         """Send the oldest unsent row of a conversation; False when nothing is due or it must wait."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
@@ -151,8 +152,12 @@ class OutboxSender:
             )
             if claimed.rowcount != 1:
                 return False  # another process took it
-            conversation = await session.get(Conversation, conversation_id)
-            address = decrypt_address(self._cipher, conversation) if conversation else None
+            if conversation_id not in addresses:
+                conversation = await session.get(Conversation, conversation_id)
+                addresses[conversation_id] = (
+                    decrypt_address(self._cipher, conversation) if conversation else None
+                )
+            address = addresses[conversation_id]
             message = OutgoingMessage.from_dict(self._cipher.decrypt_json(row.payload_enc))
             row_id, attempts, channel = row.id, row.attempts, row.channel
         return await self._deliver(row_id, attempts, channel, address, message)
