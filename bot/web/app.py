@@ -7,9 +7,11 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.channels.webchat import build_webchat_router
 from store.models import InboxUpdate
@@ -41,6 +43,15 @@ def create_app(container, *, manage_lifecycle: bool = True) -> FastAPI:
         app.include_router(container.telegram.webhook_router())
     for build_router in container.extra_routers:
         app.include_router(build_router(container))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def sign_in_first(request: Request, exc: StarletteHTTPException):
+        # A person opening a staff page (/flows, /reports) without a session gets the sign-in
+        # page of the console rather than a JSON error; the API keeps its 401.
+        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 401 and wants_page and not request.url.path.startswith("/api/"):
+            return RedirectResponse("/console", status_code=303)
+        return await http_exception_handler(request, exc)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):

@@ -63,3 +63,14 @@ async def test_the_editor_is_closed_to_counsellors_and_to_requests_without_csrf(
     finally:
         await counsellor.aclose()
         await editor.aclose()
+
+
+async def test_a_staff_page_without_a_session_leads_to_sign_in(container):
+    app = create_app(container, manage_lifecycle=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        page = await client.get("/flows", headers={"Accept": "text/html"})
+        assert page.status_code == 303 and page.headers["location"] == "/console"
+        api = await client.get("/api/flows", headers={"Accept": "text/html"})
+        assert api.status_code == 401
