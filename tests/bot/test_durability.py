@@ -180,3 +180,35 @@ async def test_processed_updates_are_forgotten_after_the_retention_period(stack_
         assert await container.core.receive("webchat", "7001", inbound("child-p", "hi").to_dict())
     finally:
         await container.stop()
+
+
+async def test_a_worker_that_loses_the_race_for_an_update_rolls_its_step_back(
+    stack_settings, clock
+):
+    """Another worker (the sweeper, another process) commits the update while this one waits
+    for the conversation lock: this one's step must leave nothing behind."""
+    import asyncio
+
+    from bot.conversations import conversation_key
+    from store.models import Message
+
+    container = make_container(stack_settings(), clock=clock)
+    await container.flows.load()
+    try:
+        inbox_id = await container.core.receive(
+            "webchat", "u-race", inbound("child-r", "salam").to_dict()
+        )
+        key = conversation_key(container.cipher, "webchat", "child-r")
+        async with container.backend.lock(key.lock_name, ttl=10, wait=5):
+            worker = asyncio.create_task(container.core.process(inbox_id))
+            await asyncio.sleep(0.2)  # it has read the update as pending and waits for the lock
+            async with container.sessions() as session, session.begin():
+                await container.inbox.mark_done(session, inbox_id, clock())
+        await worker
+        await container.outbox.flush()
+        async with container.sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(Message))
+        assert stored == 0
+        assert container.collector.sent == []
+    finally:
+        await container.stop()

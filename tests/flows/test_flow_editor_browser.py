@@ -5,6 +5,7 @@ and see the new text served to a child. Skips when Chromium is not installed."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import threading
@@ -23,6 +24,9 @@ from flows.runner import FlowRunner
 from flows.types import FlowEvent, FlowState
 
 CHROMEDRIVER = shutil.which("chromedriver")
+IN_CI = os.environ.get("CI") == "true"
+if not CHROMEDRIVER and IN_CI:
+    raise RuntimeError("CI must have chromium and chromium-driver installed")
 pytestmark = pytest.mark.skipif(not CHROMEDRIVER, reason="chromedriver is not installed")
 TOKEN = "browser-csrf"
 
