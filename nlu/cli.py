@@ -7,6 +7,8 @@ import json
 import sys
 from typing import IO
 
+from nlu.data_io import HELD_OUT_SETS
+
 EVAL_FILES = ["az.yml", "ru.yml", "en.yml", "mixed.yml"]
 
 
@@ -20,7 +22,14 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "--files",
         nargs="*",
         default=None,
-        help=f"test files under nlu/data/test (default: {' '.join(EVAL_FILES)})",
+        help=f"test files in the held-out set (default: {' '.join(EVAL_FILES)})",
+    )
+    p_eval.add_argument(
+        "--held-out",
+        default="test",
+        choices=HELD_OUT_SETS,
+        help="which held-out set under nlu/data/: test (the first) or test_fresh (the second, "
+        "written later, blind to the first and to every change made while watching it)",
     )
     p_eval.set_defaults(func=cmd_eval)
 
@@ -28,6 +37,12 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "predict", help='JSON lines {"id", "text"} on stdin → one analysis per line on stdout'
     )
     p_predict.set_defaults(func=cmd_predict)
+
+    p_check = subparsers.add_parser(
+        "check-data",
+        help="training data: counts per intent, duplicates, copies of held-out examples",
+    )
+    p_check.set_defaults(func=cmd_check_data)
 
     p_train = subparsers.add_parser("train", help="train the built-in model from nlu/data/")
     p_train.add_argument("--data", help="training data directory (default nlu/data)")
@@ -37,12 +52,13 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from nlu import analyze
-    from nlu.data_io import load_test
+    from nlu.data_io import DATA_DIR, load_test
     from nlu.evaluate import evaluate, format_report
 
-    examples = load_test(files=args.files or EVAL_FILES)
+    held_out = getattr(args, "held_out", "test")
+    examples = load_test(DATA_DIR / held_out, files=args.files or EVAL_FILES)
     if not examples:
-        print("no held-out examples found under nlu/data/test/", file=sys.stderr)
+        print(f"no held-out examples found under nlu/data/{held_out}/", file=sys.stderr)
         return 2
     result = evaluate(examples, analyze)
     if args.json:
@@ -95,6 +111,14 @@ def run_predict(stdin: IO[str], stdout: IO[str]) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     return run_predict(sys.stdin, sys.stdout)
+
+
+def cmd_check_data(args: argparse.Namespace) -> int:
+    from nlu.data_check import check_training_data, format_data_report
+
+    report = check_training_data()
+    print(format_data_report(report))
+    return 0 if report.ok else 1
 
 
 def cmd_train(args: argparse.Namespace) -> int:

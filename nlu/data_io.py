@@ -14,6 +14,9 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when lib
 NLU_DIR = Path(__file__).resolve().parent
 DATA_DIR = NLU_DIR / "data"
 TEST_DIR = DATA_DIR / "test"
+# The held-out sets, never trained on: the first, and a second written later, blind to the first
+# and to every change made while the first was being watched.
+HELD_OUT_SETS = ("test", "test_fresh")
 RISK_PREFIX = "risk_"
 
 _ENTITY = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)|\[([^\]]+)\]\{[^}]*\}")

@@ -35,6 +35,14 @@ class Taxonomy:
     def is_topic(self, intent: str) -> bool:
         return intent.partition("__")[0] in self.categories
 
+    def knows_intent(self, intent: str) -> bool:
+        """A training intent names a category, a category__subcategory or a conversation intent."""
+        if intent in self.conversation_intents:
+            return True
+        category, _, sub = intent.partition("__")
+        subs = self.categories.get(category)
+        return subs is not None and (sub in subs if sub else not subs)
+
 
 @lru_cache(maxsize=1)
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:

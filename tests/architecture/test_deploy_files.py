@@ -60,3 +60,21 @@ def test_compose_rasa_never_trains_on_the_held_out_set():
     command = " ".join(compose()["services"]["rasa"]["command"])
     assert "cp /app/nlu/data/*.yml" in command  # top-level files only: not nlu/data/test/
     assert "--nlu /app/nlu/data " not in command
+
+
+
+def test_compose_rasa_trains_on_topic_files_and_leaves_out_every_risk_file():
+    """Rasa learns topics; a risk file in its training would teach it a second label axis."""
+    import fnmatch
+    import re
+
+    from nlu.data_io import RISK_PREFIX, parse_rasa_yaml, training_files
+
+    command = " ".join(compose()["services"]["rasa"]["command"])
+    removed = re.findall(r"rm -f /tmp/train/(\S+)", command)
+    assert removed
+    for path in training_files():
+        intents = {e.intent for e in parse_rasa_yaml(path.read_text(encoding="utf-8"))}
+        is_risk_file = all(i.startswith(RISK_PREFIX) for i in intents)
+        left_out = any(fnmatch.fnmatch(path.name, pattern) for pattern in removed)
+        assert left_out == is_risk_file, path.name

@@ -11,7 +11,9 @@ import pytest
 from nlu import analyze
 from nlu.data_io import load_test
 
-KNOWN_ALARMS = {25, 41, 47}  # must_not_alarm.yml indices, model p(urgent) 0.50-0.66
+# must_not_alarm.yml indices, model-only alarms. 8 and 46 joined when exact copies of held-out
+# examples were taken out of the training data (nlu check-data now refuses such copies).
+KNOWN_ALARMS = {8, 25, 41, 46, 47}
 
 
 def _cases(name: str, known: set[int] = frozenset()):

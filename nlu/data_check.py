@@ -1,0 +1,107 @@
+"""Checks on the training data: `helpline nlu check-data` (also run by the tests).
+
+- every file parses as Rasa NLU YAML and names intents the taxonomy knows;
+- no example appears twice, in one intent or across intents (Rasa warns on both, and a message
+  labelled two ways teaches nothing);
+- no training example is a held-out example: both are compared in the normalised key form, so
+  a copy with other letters or case is caught too. Only the training side is printed, so the
+  check can be run by someone who must not read the held-out set.
+- how many examples each intent has per script (Azerbaijani letters, Cyrillic, other Latin).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlu.data_io import DATA_DIR, HELD_OUT_SETS, RISK_PREFIX, load_training
+from nlu.normalize import normalize
+from nlu.taxonomy import load_taxonomy
+
+_AZ_LETTERS = re.compile("[əşçğıöü]", re.IGNORECASE)
+_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+
+def script_of(text: str) -> str:
+    """'cyrillic', 'az_letters' or 'latin': a rough per-example language tally, no model."""
+    if _CYRILLIC.search(text):
+        return "cyrillic"
+    if _AZ_LETTERS.search(text):
+        return "az_letters"
+    return "latin"
+
+
+@dataclass
+class DataReport:
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    duplicates: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    unknown_intents: list[str] = field(default_factory=list)
+    held_out_copies: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.conflicts or self.unknown_intents or self.held_out_copies)
+
+
+def _held_out_keys(data_dir: Path) -> set[str]:
+    import yaml
+
+    keys: set[str] = set()
+    for name in HELD_OUT_SETS:
+        for path in sorted((data_dir / name).glob("*.yml")):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for item in doc.get("examples") or []:
+                keys.add(normalize(str(item.get("text", ""))).key)
+    return keys
+
+
+def check_training_data(data_dir: Path = DATA_DIR) -> DataReport:
+    report = DataReport()
+    taxonomy = load_taxonomy()
+    held_out = _held_out_keys(data_dir)
+    seen: dict[tuple[str, str], str] = {}
+    for ex in load_training(data_dir):
+        report.counts[ex.intent][script_of(ex.text)] += 1
+        known = ex.intent.startswith(RISK_PREFIX) or taxonomy.knows_intent(ex.intent)
+        if not known and ex.intent not in report.unknown_intents:
+            report.unknown_intents.append(ex.intent)
+        key = normalize(ex.text).key
+        if key in held_out:
+            report.held_out_copies.append(f"{ex.source}: {ex.text}")
+        # risk files and topic files label the same message on two axes: compare within one
+        axis = "risk" if ex.intent.startswith(RISK_PREFIX) else "topic"
+        earlier = seen.get((axis, ex.text.strip().lower()))
+        if earlier is None:
+            seen[(axis, ex.text.strip().lower())] = ex.intent
+        elif earlier == ex.intent:
+            report.duplicates.append(f"{ex.source}: {ex.intent}: {ex.text}")
+        else:
+            report.conflicts.append(f"{ex.source}: {earlier} and {ex.intent}: {ex.text}")
+    return report
+
+
+def format_data_report(report: DataReport) -> str:
+    lines = [f"{'intent':36s} {'az_letters':>10s} {'latin':>7s} {'cyrillic':>8s} {'all':>6s}"]
+    for intent in sorted(report.counts):
+        c = report.counts[intent]
+        lines.append(
+            f"{intent:36s} {c['az_letters']:10d} {c['latin']:7d} {c['cyrillic']:8d}"
+            f" {sum(c.values()):6d}"
+        )
+    for title, items in (
+        ("unknown intents", report.unknown_intents),
+        ("labelled two ways", report.conflicts),
+        ("repeated (harmless, but remove them)", report.duplicates),
+        (
+            "copies of held-out examples (remove them from the training file)",
+            report.held_out_copies,
+        ),
+    ):
+        if items:
+            lines.append(f"\n{title}: {len(items)}")
+            lines.extend(f"  {item}" for item in items)
+    lines.append("\nok" if report.ok else "\nFAILED")
+    return "\n".join(lines)
