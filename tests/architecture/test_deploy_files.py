@@ -62,7 +62,6 @@ def test_compose_rasa_never_trains_on_the_held_out_set():
     assert "--nlu /app/nlu/data " not in command
 
 
-
 def test_compose_rasa_trains_on_topic_files_and_leaves_out_every_risk_file():
     """Rasa learns topics; a risk file in its training would teach it a second label axis."""
     import fnmatch
