@@ -135,3 +135,37 @@ async def test_exactly_one_winner_across_processes(any_sessions, database_url, c
         conversation = await session.get(Conversation, conversation_id)
     winner = user_ids[[outcome[-1] for outcome in outcomes].index("won")]
     assert conversation.assigned_to == winner
+
+
+async def test_a_child_cancelling_while_a_counsellor_claims_leaves_one_consistent_outcome(
+    any_sessions, cipher, clock
+):
+    """The child's step holds the conversation's row while it runs (FOR UPDATE on PostgreSQL,
+    the single connection on SQLite): a claim made meanwhile waits for the step's commit and then
+    sees that the child left the queue. Without the lock the claim would succeed and the step's
+    write would silently turn the claimed chat back into a bot chat."""
+    from bot.conversations import conversation_key, open_conversation
+
+    backend = MemoryBackend()
+    queue = CounsellorQueue(any_sessions, backend)
+    service = ChatService(
+        sessions=any_sessions, cipher=cipher, backend=backend, queue=queue, clock=clock
+    )
+    key = conversation_key(cipher, "webchat", "child-who-cancels")
+    async with any_sessions() as session, session.begin():
+        conversation, _ = await open_conversation(session, cipher, key, "address", clock())
+        CounsellorQueue.request_handoff(conversation, reason="test", risk_level="high", now=clock())
+    counsellor = StaffUser(await add_user(any_sessions, "claimer"), "claimer", "counsellor")
+
+    async with any_sessions() as session:
+        async with session.begin():
+            conversation, _ = await open_conversation(session, cipher, key, "address", clock())
+            claim = asyncio.create_task(service.claim(counsellor, conversation.id))
+            await asyncio.sleep(0.3)  # room for the claim to reach the database and wait there
+            assert CounsellorQueue.cancel(conversation, clock())
+        with pytest.raises(Conflict):
+            await claim
+
+    async with any_sessions() as session:
+        row = await session.get(Conversation, conversation.id)
+    assert (row.status, row.assigned_to) == ("bot", None)
