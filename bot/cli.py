@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=("counsellor", "supervisor", "editor", "admin")
     )
     add.set_defaults(func=_user_add)
+    totp = user.add_parser(
+        "totp",
+        help="give an account a second factor (TOTP): prints the otpauth:// URI to scan once",
+    )
+    totp.add_argument("username")
+    totp.set_defaults(func=_user_totp)
 
     _add_package_commands(commands)
     return parser
@@ -146,6 +152,33 @@ def _user_add(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"added {args.username} ({args.role})")
+    return 0
+
+
+def _user_totp(args) -> int:
+    from escalation.accounts import AccountError, enable_totp
+    from store.crypto import FieldCipher
+    from store.db import create_engine, session_factory
+    from store.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> str:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                return await enable_totp(session, FieldCipher(settings.secret()), args.username)
+        finally:
+            await engine.dispose()
+
+    try:
+        uri = asyncio.run(run())
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    # The URI holds the secret: shown once, to the person at the terminal, never logged.
+    print(f"second factor enabled for {args.username}; add it to an authenticator app:\n{uri}")
     return 0
 
 

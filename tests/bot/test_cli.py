@@ -79,3 +79,45 @@ def test_production_refuses_to_start_without_a_real_secret(tmp_path):
     )
     assert env_result.returncode != 0
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_user_totp_enables_a_second_factor_the_console_then_requires(tmp_path):
+    import asyncio
+    from datetime import UTC, datetime
+    from urllib.parse import parse_qs, urlparse
+
+    import pyotp
+
+    from escalation.auth import LoginFailed, StaffAuth
+    from store.backends import MemoryBackend
+    from store.crypto import FieldCipher
+    from store.db import create_engine, session_factory
+
+    added = run(["user", "add", "leyla", "--role", "supervisor"], tmp_path, "a-long-password\n")
+    assert added.returncode == 0, added.stderr
+    missing = run(["user", "totp", "nobody"], tmp_path)
+    assert missing.returncode == 1 and "nobody" in missing.stderr
+    enabled = run(["user", "totp", "leyla"], tmp_path)
+    assert enabled.returncode == 0, enabled.stderr
+    uri = next(line for line in enabled.stdout.splitlines() if line.startswith("otpauth://"))
+    secret = parse_qs(urlparse(uri).query)["secret"][0]
+
+    async def sign_in(otp):
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'helpline.sqlite3'}")
+        auth = StaffAuth(
+            sessions=session_factory(engine),
+            backend=MemoryBackend(),
+            clock=lambda: datetime.now(UTC),
+            cipher=FieldCipher((tmp_path / "secret_key").read_text().strip()),
+        )
+        try:
+            return await auth.login("leyla", "a-long-password", otp)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(sign_in(None))
+        raise AssertionError("signed in without the second factor")
+    except LoginFailed:
+        pass
+    assert asyncio.run(sign_in(pyotp.TOTP(secret).now()))
