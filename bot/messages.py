@@ -103,10 +103,28 @@ class Undeliverable(SendError):
         return self.reason
 
 
+class PartProgress:
+    """How many parts of a split message have gone out, kept where the message is kept.
+
+    A channel that sends one message as several parts (Telegram's 4096-character limit) starts
+    at `parts_sent` and calls `record` after each part, so a retry, or a new process after a
+    crash, continues with the next part instead of sending the earlier ones twice. The default
+    keeps the count in memory only (one attempt); the outbox stores it with the message.
+    """
+
+    def __init__(self, parts_sent: int = 0) -> None:
+        self.parts_sent = parts_sent
+
+    async def record(self, parts_sent: int) -> None:
+        self.parts_sent = parts_sent
+
+
 class OutputChannel(Protocol):
     name: str
 
-    async def send(self, address: str, message: OutgoingMessage) -> None:
+    async def send(
+        self, address: str, message: OutgoingMessage, progress: PartProgress | None = None
+    ) -> None:
         """Deliver one message or raise RetryLater / Undeliverable."""
 
 
@@ -125,5 +143,7 @@ class CollectingOutput:
     name: str = "collect"
     sent: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
-    async def send(self, address: str, message: OutgoingMessage) -> None:
+    async def send(
+        self, address: str, message: OutgoingMessage, progress: PartProgress | None = None
+    ) -> None:
         self.sent.append((address, message))

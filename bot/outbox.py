@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import decrypt_address
-from bot.messages import OutgoingMessage, OutputChannel, RetryLater, Undeliverable
+from bot.messages import OutgoingMessage, OutputChannel, PartProgress, RetryLater, Undeliverable
 from store.crypto import FieldCipher
 from store.models import Conversation, OutboxMessage
 
@@ -160,16 +160,23 @@ class OutboxSender:
             address = addresses[conversation_id]
             message = OutgoingMessage.from_dict(self._cipher.decrypt_json(row.payload_enc))
             row_id, attempts, channel = row.id, row.attempts, row.channel
-        return await self._deliver(row_id, attempts, channel, address, message)
+            progress = _StoredProgress(self._sessions, row_id, row.parts_sent or 0)
+        return await self._deliver(row_id, attempts, channel, address, message, progress)
 
     async def _deliver(
-        self, row_id: int, attempts: int, channel_name: str, address: str | None, message
+        self,
+        row_id: int,
+        attempts: int,
+        channel_name: str,
+        address: str | None,
+        message: OutgoingMessage,
+        progress: PartProgress,
     ) -> bool:
         channel = self._channels.get(channel_name)
         try:
             if channel is None or address is None:
                 raise RetryLater(30.0, f"channel {channel_name} not available")
-            await channel.send(address, message)
+            await channel.send(address, message, progress)
         except RetryLater as exc:
             delay = max(exc.seconds, backoff_seconds(attempts + 1))
             await self._finish(row_id, "pending", attempts + 1, str(exc), delay)
@@ -208,6 +215,24 @@ class OutboxSender:
 
     def _schedule_wake(self, delay: float) -> None:
         asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+
+class _StoredProgress(PartProgress):
+    """Part progress written to the outbox row as each part goes out (committed at once)."""
+
+    def __init__(self, sessions: async_sessionmaker, row_id: int, parts_sent: int) -> None:
+        super().__init__(parts_sent)
+        self._sessions = sessions
+        self._row_id = row_id
+
+    async def record(self, parts_sent: int) -> None:
+        await super().record(parts_sent)
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == self._row_id)
+                .values(parts_sent=parts_sent)
+            )
 
 
 def _due(now: datetime):

@@ -159,6 +159,8 @@ class OutboxMessage(Base):
     # pending | sent | failed
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # parts of a split message already delivered: a retry, or a new process, goes on from here
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = _ts(default=True)
     next_attempt_at: Mapped[datetime] = _ts(default=True)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.conversations import conversation_key
-from bot.messages import InboundMessage, OutgoingMessage
+from bot.messages import InboundMessage, OutgoingMessage, PartProgress
 from store.backends import Backend
 from store.crypto import FieldCipher
 from store.models import Conversation, Message, Participant
@@ -43,7 +43,9 @@ class WebChatOutput:
         self._backend = backend
         self._cipher = cipher
 
-    async def send(self, address: str, message: OutgoingMessage) -> None:
+    async def send(
+        self, address: str, message: OutgoingMessage, progress: PartProgress | None = None
+    ) -> None:
         await self._backend.publish(stream_topic(self._cipher, address), message.to_dict())
 
 

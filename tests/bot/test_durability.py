@@ -68,7 +68,7 @@ class FlakyOutput:
         self.delivered: list[str] = []
         self.attempts = 0
 
-    async def send(self, address, message):
+    async def send(self, address, message, progress=None):
         self.attempts += 1
         if self.failures > 0:
             self.failures -= 1

@@ -115,3 +115,27 @@ async def test_crash_after_processing_sends_the_committed_replies_once(service_f
     sent = [call.text for call in second.fake.sent(child.user_id)]
     assert sent
     assert len(sent) == len(set(sent))
+
+
+async def test_a_split_reply_cut_off_by_a_crash_goes_on_from_the_missing_part(
+    service_factory, stack, clock
+):
+    first = await service_factory(stack)
+    child = Child(first)
+    await child.command("start")
+    async with first.container.sessions() as session:
+        conversation_id = (await session.execute(select(Conversation.id))).scalar_one()
+    paragraphs = [f"{number}: " + "Sən tək deyilsən. " * 150 for number in range(4)]
+    before = len(first.fake.sent(child.user_id))
+    first.fake.fail_next("sendMessage", status=502, after=2)  # parts 1 and 2 go out, 3 fails
+    await first.container.core.send_to_child(conversation_id, "\n\n".join(paragraphs))
+    await first.settle()
+    await first.stop()  # the process dies before the retry
+    assert [p.text[:2] for p in first.fake.sent(child.user_id)[before:]] == ["0:", "1:"]
+
+    second = await service_factory(stack)  # a new process on the same database
+    clock.advance(60)
+    await second.settle()
+    parts = second.fake.sent(child.user_id)[before:]
+    assert [part.text[:2] for part in parts] == ["0:", "1:", "2:", "3:"]  # none twice
+    assert [part.text.strip() for part in parts] == [p.strip() for p in paragraphs]

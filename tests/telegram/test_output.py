@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramNetworkError
 
 from bot.channels.telegram.limiter import Pacer
 from bot.channels.telegram.output import TelegramOutput, split_text, utf16_units
-from bot.messages import OutButton, OutgoingMessage, RetryLater, Undeliverable
+from bot.messages import OutButton, OutgoingMessage, PartProgress, RetryLater, Undeliverable
 from tests.telegram.driver import TOKEN
 
 
@@ -59,10 +59,12 @@ async def test_long_reply_is_split_and_the_keyboard_goes_last(output, fake_teleg
 
 async def test_a_failed_part_is_retried_without_resending_the_parts_before(output, fake_telegram):
     message = OutgoingMessage("\n\n".join(["a" * 3000, "b" * 3000, "c" * 3000]), message_id=7)
+    progress = PartProgress()
     fake_telegram.fail_next("sendMessage", status=502, after=1)
     with pytest.raises(RetryLater):
-        await output.send("42", message)
-    await output.send("42", message)
+        await output.send("42", message, progress)
+    assert progress.parts_sent == 1
+    await output.send("42", message, progress)
     assert [call.text[0] for call in fake_telegram.sent(42)] == ["a", "b", "c"]
 
 

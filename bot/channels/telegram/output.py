@@ -7,9 +7,7 @@ blocked the bot, the chat is gone, Telegram rejects the message as it is).
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections import OrderedDict
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -24,14 +22,19 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.channels.telegram.limiter import Pacer
-from bot.messages import OutgoingMessage, RetryLater, Undeliverable, render_buttons_as_text
+from bot.messages import (
+    OutgoingMessage,
+    PartProgress,
+    RetryLater,
+    Undeliverable,
+    render_buttons_as_text,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_UNITS = 4096  # Telegram counts UTF-16 code units
 MAX_CALLBACK_BYTES = 64
 SEND_TIMEOUT_SECONDS = 10
-REMEMBERED_PARTIAL_SENDS = 10_000
 
 
 def utf16_units(text: str) -> int:
@@ -71,26 +74,23 @@ class TelegramOutput:
         self._bot = bot
         self._pacer = pacer
         self._send_timeout = send_timeout
-        # A split message whose part 2 failed must not resend part 1 on the retry. Kept in
-        # memory: after a process restart the parts are sent again (rare, and never lost).
-        self._parts_sent: OrderedDict[tuple[str, str], int] = OrderedDict()
 
-    async def send(self, address: str, message: OutgoingMessage) -> None:
+    async def send(
+        self, address: str, message: OutgoingMessage, progress: PartProgress | None = None
+    ) -> None:
+        """Send the message, split where it is too long. A split message whose part 2 failed
+        (or whose process died after part 1) continues at part 2: `progress` says where."""
         text, markup = self._render(message)
         if not text.strip():
             raise Undeliverable("empty message text")
         parts = split_text(text)
-        key = (address, _identity(message))
-        for index in range(self._parts_sent.get(key, 0), len(parts)):
+        progress = progress or PartProgress()
+        for index in range(min(progress.parts_sent, len(parts)), len(parts)):
             await self._pacer.wait(address)
             last = index == len(parts) - 1
-            try:
-                await self._send_part(address, parts[index], markup if last else None, message)
-            except Undeliverable:
-                self._parts_sent.pop(key, None)
-                raise
-            self._remember(key, index + 1)
-        self._parts_sent.pop(key, None)
+            await self._send_part(address, parts[index], markup if last else None, message)
+            if not last:
+                await progress.record(index + 1)
 
     async def answer_callback(self, query_id: str) -> None:
         """Stop the button's spinner; best effort (Telegram stops it by itself after a while)."""
@@ -135,15 +135,3 @@ class TelegramOutput:
             raise RetryLater(1.0, f"telegram unavailable ({type(exc).__name__})") from exc
         except TelegramAPIError as exc:  # 401/404/409: the token or the API base is wrong
             raise RetryLater(60.0, f"telegram refused the bot ({type(exc).__name__})") from exc
-
-    def _remember(self, key: tuple[str, str], sent: int) -> None:
-        self._parts_sent[key] = sent
-        self._parts_sent.move_to_end(key)
-        while len(self._parts_sent) > REMEMBERED_PARTIAL_SENDS:
-            self._parts_sent.popitem(last=False)
-
-
-def _identity(message: OutgoingMessage) -> str:
-    if message.message_id is not None:
-        return f"id:{message.message_id}"
-    return "text:" + hashlib.sha256(message.text.encode("utf-8", "replace")).hexdigest()
