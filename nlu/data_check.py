@@ -20,12 +20,15 @@ from nlu.data_io import DATA_DIR, HELD_OUT_SETS, RISK_PREFIX, load_training
 from nlu.normalize import normalize
 from nlu.taxonomy import load_taxonomy
 
-_AZ_LETTERS = re.compile("[əşçğıöü]", re.IGNORECASE)
-_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+# Matched on the lower-cased text, not with IGNORECASE: under it Python lets "ı" match "i", and
+# every English line would count as Azerbaijani.
+_AZ_LETTERS = re.compile("[əşçğıöü]")
+_CYRILLIC = re.compile("[а-яё]")
 
 
 def script_of(text: str) -> str:
     """'cyrillic', 'az_letters' or 'latin': a rough per-example language tally, no model."""
+    text = text.lower()
     if _CYRILLIC.search(text):
         return "cyrillic"
     if _AZ_LETTERS.search(text):

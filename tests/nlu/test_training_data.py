@@ -48,3 +48,5 @@ def test_script_tally():
     assert script_of("özümü") == "az_letters"
     assert script_of("хочу") == "cyrillic"
     assert script_of("ozumu") == "latin"
+    assert script_of("I still miss my friend") == "latin"  # no "ı" hiding in "i"
+    assert script_of("QIZ") == "latin" and script_of("ŞƏHƏR") == "az_letters"
