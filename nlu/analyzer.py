@@ -50,6 +50,11 @@ class BuiltinAnalyzer:
         self.lexicon = load_lexicon()
         self._stack_weights()
         self._signal_topic = {s.name: s.topic for s in self.lexicon.signals if s.topic}
+        self._category_prior = category_log_prior(
+            self.model.category.classes,
+            self.taxonomy.contact_counts or {},
+            self.model.calibration.category_prior_weight,
+        )
         self._view = (
             lru_cache(maxsize=cache_size)(self._compute_view) if cache_size else self._compute_view
         )
@@ -113,7 +118,12 @@ class BuiltinAnalyzer:
 
     def _category(self, p: np.ndarray, found: Scan) -> tuple[str, str | None, bool, float]:
         model = self.model.category
+        # the urgent-topic probability feeds the risk level: taken before the prior, which
+        # would lower it for rare topics such as suicidal thoughts
         topic_p = urgent_topic_p(p, model.classes, self.taxonomy.urgent_topics)
+        if self._category_prior is not None:
+            p = p * self._category_prior
+            p = p / p.sum()
         order = np.argsort(-p)
         top = model.classes[order[0]]
         asks = found.asks_human or top == ASK_HUMAN_INTENT
@@ -177,6 +187,20 @@ class BuiltinAnalyzer:
             risk=Risk(level=level, score=score, reasons=tuple(reasons)),  # type: ignore[arg-type]
             asks_for_human=view.asks_for_human,
         )
+
+
+def category_log_prior(
+    classes: Sequence[str], counts: dict[str, int], weight: float
+) -> np.ndarray | None:
+    """Multipliers (prior / uniform) ** weight for the topic probabilities: the classifier was
+    trained on balanced intents, the helpline's contacts are not. None when there is no prior."""
+    if weight <= 0 or not counts:
+        return None
+    known = [counts.get(c, 0) for c in classes]
+    floor = max(1.0, 0.5 * min(v for v in known if v > 0)) if any(known) else 1.0
+    share = np.asarray([max(float(v), floor) for v in known], dtype=np.float64)
+    share /= share.sum()
+    return (share * len(classes)) ** weight
 
 
 _lock = threading.Lock()

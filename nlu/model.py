@@ -40,6 +40,8 @@ class Calibration:
     imminent_threshold: float = 0.5  # P(imminent) at or above this → imminent
     unsure_ratio: float = 0.6  # a higher level within this ratio of the top one wins
     topic_threshold: float = 1.01  # P(an urgent topic) at or above this → at least high
+    # how strongly the helpline's own contact counts (taxonomy.yml) shift the topic decision
+    category_prior_weight: float = 0.0
 
 
 @dataclass

@@ -18,9 +18,19 @@ URGENT_CORE = frozenset({"ideation", "self_harm", "method", "means_ready"})
 # What turns thoughts into a plan: "plan and means: 'tonight', 'pills'".
 PLAN_OR_MEANS = frozenset({"means", "means_ready", "method", "place", "plan", "time", "act", "now"})
 DANGER_TO_CHILD = frozenset(
-    {"physical_abuse", "sexual_abuse", "threat", "early_marriage", "sextortion"}
+    {
+        "physical_abuse",
+        "sexual_abuse",
+        "threat",
+        "threat_with_weapon",
+        "early_marriage",
+        "sextortion",
+        "grooming",
+    }
 )
 # These signals describe someone else's story when the message is about a film, a book, a lesson.
+# (Not the warning signs: "he posted on his story that he won't be around much longer" is no
+# film, and a character giving his things away is rare enough to risk the alarm.)
 FICTION_CAPPED = frozenset(
     {
         "ideation",

@@ -20,6 +20,7 @@ class Taxonomy:
     labels: dict[str, dict[str, str]]
     conversation_intents: dict[str, str]
     urgent_topics: frozenset[str] = frozenset()
+    contact_counts: dict[str, int] | None = None
 
     def split(self, intent: str) -> tuple[str, str | None]:
         """`violence__cyberbullying` → ("violence", "cyberbullying"); unknown → ("other", None)."""
@@ -53,4 +54,5 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
         labels={k: dict(v.get("label") or {}) for k, v in cats.items()},
         conversation_intents=dict(doc.get("conversation_intents") or {}),
         urgent_topics=frozenset(doc.get("urgent_topics") or ()),
+        contact_counts={k: int(v) for k, v in (doc.get("contact_counts") or {}).items()},
     )

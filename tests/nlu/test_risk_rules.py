@@ -117,3 +117,64 @@ def test_asks_for_human_in_three_languages():
     ):
         assert analyze(text).asks_for_human, text
     assert not analyze("salam").asks_for_human
+
+
+@pytest.mark.parametrize(
+    "text, signal",
+    [
+        ("bütün əşyalarımı rəfiqələrimə payladım", "warning_signs"),
+        ("раздала все свои вещи, мне они уже не понадобятся", "warning_signs"),
+        ("gave away all my clothes this week", "warning_signs"),
+        ("tell everyone i won't be around much longer", "warning_signs"),
+        ("how to die painlessly in my sleep", "method"),
+        ("ögey atam bıçağı çıxartdı, qorxuram", "threat_with_weapon"),
+        ("брат приставил нож и сказал что убьёт", "threat_with_weapon"),
+        ("he pulled a knife on me in the kitchen", "threat_with_weapon"),
+        ("a man on discord offers robux for pics and says it's our secret", "grooming"),
+        ("обещает алмазы за фотки, просит никому не говорить", "grooming"),
+        ("dubayda iş var deyirlər, pasportumu onlara verim?", "trafficking"),
+        ("работа в турции, паспорт говорят отдать им на оформление", "trafficking"),
+        ("kiçik qardaşımla bizi tək qoyublar, evdə yemək qurtarıb", "neglect"),
+        ("нас оставили одних на три дня, еда закончилась", "neglect"),
+        ("evden qacmisam, 2 gundur dostumgilde qaliram", "runaway"),
+        ("сбежала из дома вчера ночью", "runaway"),
+        ("bacım maqnit udub, 3 yaşı var", "child_emergency"),
+        ("my little brother swallowed a battery!!", "child_emergency"),
+        ("the boy next to me has bruises again and says he fell", "injury_explained_away"),
+    ],
+)
+def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
+    found = scan(normalize(text))
+    assert signal in found.signals, found.hits
+    assert rule_level(text) in ("high", "imminent")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "özümə zərər vermirəm, sadəcə çox əsəbiyəm",
+        "özümü öldürmərəm, narahat olmayın",
+        "я себя не режу, просто хочется поплакать",
+        "i don't hurt myself, i just need to vent",
+        "mama showed me how to cut onions with a knife",
+        "do i need to take my passport for the trip to turkey?",
+        "bu gece pubgde hamini oldurecem",
+        "what is the most painless way to remove a splinter",
+        "i want to run away from home because my parents are strict",
+    ],
+)
+def test_denials_games_and_ordinary_questions_stay_calm(text):
+    assert rule_level(text) in ("none", "low", "medium")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "özümə zərər vermirəm, sadəcə çox əsəbiyəm",
+        "özümü öldürmərəm, narahat olmayın",
+        "я себя не режу, просто хочется поплакать",
+        "i don't hurt myself, i just need to vent",
+    ],
+)
+def test_the_model_does_not_override_a_plain_denial(text):
+    assert analyze(text).risk.level in ("none", "low", "medium")
