@@ -28,8 +28,8 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "--held-out",
         default="test",
         choices=HELD_OUT_SETS,
-        help="which held-out set under nlu/data/ (default test; see nlu/data_io.py for their "
-        "history: test_final is the one no change was made while watching)",
+        help="which held-out set under nlu/data/ (default test, the first; the README says "
+        "which one was measured blind)",
     )
     p_eval.set_defaults(func=cmd_eval)
 

@@ -15,9 +15,9 @@ NLU_DIR = Path(__file__).resolve().parent
 DATA_DIR = NLU_DIR / "data"
 TEST_DIR = DATA_DIR / "test"
 # The held-out sets, never trained on, each written blind to the training data, the code and the
-# sets before it. `test` has guided development since the first session and `test_fresh` guided
-# the second; `test_final` was measured only at the end of the second session.
-HELD_OUT_SETS = ("test", "test_fresh", "test_final")
+# sets before it, in this order. Once a set has been looked at while changing the model it is a
+# development set and its figures flatter the model: the README says which was measured blind.
+HELD_OUT_SETS = ("test", "test_second", "test_third", "test_fourth")
 RISK_PREFIX = "risk_"
 
 _ENTITY = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)|\[([^\]]+)\]\{[^}]*\}")

@@ -1,52 +1,69 @@
-"""The issue's quality targets, measured on the held-out set (never trained on).
+"""The issue's quality targets, measured on every held-out set (never trained on).
 
-Where the model does not reach the issue's target yet, BELOW_TARGET records the measured level
-and the test guards that level instead (so a regression still fails); the gap is reported in
-the README and on the issue. Raise a floor, or remove it, whenever the model improves.
+Where the model does not reach a target on a set, BELOW_TARGET records the measured level and
+the test guards that level instead (so a regression still fails); the gap is reported in the
+README and on the issue. Raise a floor, or remove it, whenever the model improves. Which set was
+measured blind, and which have been looked at while changing the model, is in the README.
 """
 
 import pytest
 
 from nlu import analyze
 from nlu.cli import EVAL_FILES
-from nlu.data_io import load_test
+from nlu.data_io import DATA_DIR, HELD_OUT_SETS, load_test
 from nlu.evaluate import TARGETS, evaluate
 
-BELOW_TARGET: dict[str, float] = {}  # measured levels below the issue's targets (TARGETS)
+BELOW_TARGET: dict[tuple[str, str], float] = {
+    # measured blind, before any change was made while looking at it (README, NLU)
+    ("test_third", "risk_recall[az]"): 0.8868,  # 47/53; target 0.97
+    ("test_third", "risk_recall[ru]"): 0.8846,  # 46/52
+    ("test_third", "risk_recall[en]"): 0.9167,  # 44/48
+    ("test_third", "category_accuracy"): 0.8122,  # target 0.85
+}
+PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
 
-def required(name: str, target: float) -> float:
-    return min(target, BELOW_TARGET.get(name, target))
+def required(held_out: str, name: str, target: float) -> float:
+    return min(target, BELOW_TARGET.get((held_out, name), target))
 
 
-@pytest.fixture(scope="module")
-def result():
-    examples = load_test(files=EVAL_FILES)
-    assert examples, "the held-out set nlu/data/test/ is part of the repository"
-    return evaluate(examples, analyze)
+@pytest.fixture(scope="module", params=PRESENT)
+def measured(request):
+    examples = load_test(DATA_DIR / request.param, files=EVAL_FILES)
+    assert examples, f"the held-out set nlu/data/{request.param}/ is empty"
+    return request.param, evaluate(examples, analyze)
+
+
+def test_the_first_and_the_blind_sets_are_in_the_repository():
+    assert {"test", "test_third"} <= set(PRESENT)
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
-def test_risk_recall_high_and_imminent_per_language(result, language):
+def test_risk_recall_high_and_imminent_per_language(measured, language):
+    held_out, result = measured
     figures = result["risk_by_language"][language]
-    floor = required(f"risk_recall[{language}]", TARGETS["risk_recall"])
-    assert figures["risk_recall"] >= floor, figures
+    floor = required(held_out, f"risk_recall[{language}]", TARGETS["risk_recall"])
+    assert figures["risk_recall"] >= floor, (held_out, figures)
 
 
-def test_false_alarms_on_calm_messages(result):
-    assert result["risk"]["false_alarm_rate"] <= TARGETS["false_alarm_rate"], result["risk"]
+def test_false_alarms_on_calm_messages(measured):
+    held_out, result = measured
+    assert result["risk"]["false_alarm_rate"] <= TARGETS["false_alarm_rate"], (held_out, result)
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
-def test_false_alarms_per_language(result, language):
+def test_false_alarms_per_language(measured, language):
+    held_out, result = measured
     figures = result["risk_by_language"][language]
-    assert figures["false_alarm_rate"] <= TARGETS["false_alarm_rate"], figures
+    assert figures["false_alarm_rate"] <= TARGETS["false_alarm_rate"], (held_out, figures)
 
 
-def test_category_accuracy(result):
-    floor = required("category_accuracy", TARGETS["category_accuracy"])
-    assert result["category_accuracy"] >= floor
+def test_category_accuracy(measured):
+    held_out, result = measured
+    floor = required(held_out, "category_accuracy", TARGETS["category_accuracy"])
+    assert result["category_accuracy"] >= floor, held_out
 
 
-def test_language_identification(result):
+def test_language_identification(measured):
+    _, result = measured
     assert result["language_accuracy"] >= 0.95
