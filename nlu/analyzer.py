@@ -140,10 +140,12 @@ class BuiltinAnalyzer:
     def _topic_from_signals(self, intent: str, p: np.ndarray, found: Scan) -> str:
         """A clear risk signal names the topic (self-harm is counted under suicidal thoughts,
         sextortion under sexual violence): the lexicon is more precise than the classifier."""
+        # only signals that are urgent by themselves: "suicide" in a prevention project (a
+        # medium signal) leaves the topic to the classifier, which reads the whole message
         topics = [
             self._signal_topic[h.signal]
             for h in effective_hits(found)
-            if self._signal_topic.get(h.signal)
+            if self._signal_topic.get(h.signal) and risk_rank(h.level) >= risk_rank("high")
         ]
         if not topics:
             return intent

@@ -18,6 +18,11 @@ BELOW_TARGET: dict[tuple[str, str], float] = {
     # 0.812 (commit 3cf6ece), then used for development; these are its levels after that
     ("test_third", "risk_recall[ru]"): 0.9423,  # 49/52; target 0.97
     ("test_third", "category_accuracy"): 0.8347,  # target 0.85
+    # test_fourth was measured blind at recall az 0.964, ru 0.944, en 0.979 and category
+    # accuracy 0.815 (commit 1ffa954); then two topic fixes, no risk change
+    ("test_fourth", "risk_recall[az]"): 0.9643,  # 54/56
+    ("test_fourth", "risk_recall[ru]"): 0.9444,  # 51/54
+    ("test_fourth", "category_accuracy"): 0.8287,
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
@@ -34,7 +39,7 @@ def measured(request):
 
 
 def test_the_first_and_the_blind_sets_are_in_the_repository():
-    assert {"test", "test_third"} <= set(PRESENT)
+    assert {"test", "test_third", "test_fourth"} <= set(PRESENT)
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
