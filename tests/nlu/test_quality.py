@@ -13,17 +13,9 @@ from nlu.cli import EVAL_FILES
 from nlu.data_io import DATA_DIR, HELD_OUT_SETS, load_test
 from nlu.evaluate import TARGETS, evaluate
 
-BELOW_TARGET: dict[tuple[str, str], float] = {
-    # test_third was measured blind at recall az 0.887, ru 0.885, en 0.917 and category accuracy
-    # 0.812 (commit 3cf6ece), then used for development; these are its levels after that
-    ("test_third", "risk_recall[ru]"): 0.9423,  # 49/52; target 0.97
-    ("test_third", "category_accuracy"): 0.8347,  # target 0.85
-    # test_fourth was measured blind at recall az 0.964, ru 0.944, en 0.979 and category
-    # accuracy 0.815 (commit 1ffa954); then two topic fixes, no risk change
-    ("test_fourth", "risk_recall[az]"): 0.9643,  # 54/56
-    ("test_fourth", "risk_recall[ru]"): 0.9444,  # 51/54
-    ("test_fourth", "category_accuracy"): 0.8287,
-}
+# Levels below a target, per set. Empty: every development set meets the targets with the
+# shipped model. The blind measurements (each set once, before it was used) are in the README.
+BELOW_TARGET: dict[tuple[str, str], float] = {}
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
 
