@@ -141,6 +141,14 @@ def test_asks_for_human_in_three_languages():
         ("bacım maqnit udub, 3 yaşı var", "child_emergency"),
         ("my little brother swallowed a battery!!", "child_emergency"),
         ("the boy next to me has bruises again and says he fell", "injury_explained_away"),
+        ("if you tell anyone it will be worse for you, he says", "silencing"),
+        ("взрослый дядя в игре просит видео и хочет встретиться", "grooming"),
+        ("they make me deliver little packets after school", "drug_courier"),
+        ("atamın yanında qalsam döyəcək, evdən qaçmaq istəyirəm, qorxuram", "runaway"),
+        ("the twins have had nothing but bread for days, we eat once a day", "deprivation"),
+        ("у брата закончился инсулин, а денег нет", "missing_medicine"),
+        ("every day they kick me in the changing room", "physical_bullying"),
+        ("the 3 year old has a fever of 41 and the clinic turned us away", "child_fever"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -161,6 +169,10 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "bu gece pubgde hamini oldurecem",
         "what is the most painless way to remove a splinter",
         "i want to run away from home because my parents are strict",
+        "where can i sleep over tonight with my friends?",
+        "my grandma left a note on the table, dinner is in the fridge",
+        "how long does it take to boil an egg",
+        "i know where you live, bro, see you at your party 😂",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
