@@ -16,8 +16,8 @@ from nlu.evaluate import TARGETS, evaluate
 # Measured levels that miss a target, per set: floors for recall and accuracy, ceilings for
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
-    ("test_fourth", "risk_recall[ru]"): 0.963,  # 52/54; target 0.97
-    ("test_fifth", "false_alarms[az]"): 0.1045,  # 7/67; target 0.10
+    ("test_third", "false_alarms[az]"): 0.1077,  # 7/65; target 0.10
+    ("test_fifth", "false_alarms[az]"): 0.1045,  # 7/67
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
@@ -40,7 +40,7 @@ def measured(request):
 
 
 def test_the_first_and_the_blind_sets_are_in_the_repository():
-    assert {"test", "test_third", "test_fourth"} <= set(PRESENT)
+    assert {"test", "test_third", "test_fourth", "test_fifth", "test_sixth"} <= set(PRESENT)
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
