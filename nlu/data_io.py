@@ -24,6 +24,7 @@ HELD_OUT_SETS = (
     "test_fourth",
     "test_fifth",
     "test_sixth",
+    "test_seventh",
 )
 RISK_PREFIX = "risk_"
 
