@@ -25,6 +25,7 @@ HELD_OUT_SETS = (
     "test_fifth",
     "test_sixth",
     "test_seventh",
+    "test_eighth",
 )
 RISK_PREFIX = "risk_"
 
