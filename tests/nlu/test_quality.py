@@ -16,9 +16,7 @@ from nlu.evaluate import TARGETS, evaluate
 # Measured levels that miss a target, per set: floors for recall and accuracy, ceilings for
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
-    ("test_fifth", "false_alarms[az]"): 0.1194,  # 8/67; target 0.10
     ("test_fifth", "risk_recall[en]"): 0.9583,  # 46/48; target 0.97
-    ("test_seventh", "false_alarms[en]"): 0.1071,  # 6/56
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
