@@ -44,6 +44,8 @@ CALM_WEIGHT = 1.0  # 0.5 until the topic files grew; at 1.0 fewer alarms on calm
 # the threshold search, next to the risk files' hard negatives: most real messages are like them.
 CALM_TOPICS_MEASURE_ALARMS = True
 MAX_CV_FALSE_ALARMS = 0.08
+# Within that budget, how much a point of false alarms costs against a point of recall.
+FALSE_ALARM_PENALTY = 0.5
 URGENT_THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 UNSURE_RATIOS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 URGENT_TOPIC_WEIGHT = 0.5
@@ -146,7 +148,7 @@ def calibrate(
                     fa += pred in URGENT
             recall, far = tp / max(pos, 1), fa / max(neg, 1)
             # recall first, within a false-alarm budget below the issue's 10%
-            key = (far <= MAX_CV_FALSE_ALARMS, recall - 0.5 * far)
+            key = (far <= MAX_CV_FALSE_ALARMS, recall - FALSE_ALARM_PENALTY * far)
             if best_key is None or key > best_key:
                 best, best_key = cal, key
                 if report is not None:

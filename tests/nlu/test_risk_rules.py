@@ -149,6 +149,11 @@ def test_asks_for_human_in_three_languages():
         ("у брата закончился инсулин, а денег нет", "missing_medicine"),
         ("every day they kick me in the changing room", "physical_bullying"),
         ("the 3 year old has a fever of 41 and the clinic turned us away", "child_fever"),
+        ("hamiləyəm deyəsən, 15 yaşım var, qorxuram", "minor_pregnancy"),
+        ("he wants photos in my underwear and says don't tell your mom", "grooming"),
+        ("my little sister is having an asthma attack and there is no inhaler", "child_emergency"),
+        ("мне сломали нос за школой", "physical_abuse"),
+        ("i need somewhere to crash tonight, can't go back", "no_shelter"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -173,6 +178,9 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "my grandma left a note on the table, dinner is in the fridge",
         "how long does it take to boil an egg",
         "i know where you live, bro, see you at your party 😂",
+        "i broke my arm playing football",
+        "my aunt is pregnant with twins, she is 35",
+        "друзья ждут меня после уроков",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
