@@ -103,7 +103,10 @@ def describe(error: jsonschema.ValidationError) -> tuple[str, str]:
         return f"`{name}` is too long or too big (the limit is {value}).", "Make it shorter."
     if kind in ("minLength", "minItems", "minimum"):
         return f"`{name}` is empty or too small (at least {value}).", "Fill it in."
-    return f"`{name}`: {error.message}", "Check this part against the examples in the README (Conversation flows: Writing a flow)."
+    return (
+        f"`{name}`: {error.message}",
+        "Check this part against the examples in the README (Conversation flows: Writing a flow).",
+    )
 
 
 def _enum_in(schema: dict[str, Any]) -> list[str]:
