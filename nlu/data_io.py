@@ -26,6 +26,7 @@ HELD_OUT_SETS = (
     "test_sixth",
     "test_seventh",
     "test_eighth",
+    "test_ninth",
 )
 RISK_PREFIX = "risk_"
 

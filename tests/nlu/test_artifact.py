@@ -12,7 +12,9 @@ def test_shipped_artifact_matches_the_training_data_run_helpline_nlu_train():
 
 
 def test_artifact_is_small():
-    assert MODEL_FILE.stat().st_size < 5 * 1024 * 1024
+    # 5.3 MB with 10,800 examples (float16 weights, only the rows in use): every retrain is a
+    # new blob in git, so growth past this should be a decision (prune weights, fewer n-grams)
+    assert MODEL_FILE.stat().st_size < 8 * 1024 * 1024
 
 
 def test_artifact_round_trips(tmp_path):
