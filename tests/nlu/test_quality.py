@@ -21,6 +21,7 @@ OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_fifth", "false_alarms[az]"): 0.1194,  # 8/67
     ("test_seventh", "false_alarms[en]"): 0.1071,  # 6/56
     ("test_eighth", "risk_recall[az]"): 0.9655,  # 56/58
+    ("test_ninth", "false_alarms[en]"): 0.1077,  # 7/65
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 

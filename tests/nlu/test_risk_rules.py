@@ -154,6 +154,9 @@ def test_asks_for_human_in_three_languages():
         ("my little sister is having an asthma attack and there is no inhaler", "child_emergency"),
         ("мне сломали нос за школой", "physical_abuse"),
         ("i need somewhere to crash tonight, can't go back", "no_shelter"),
+        ("what's the point of waking up anymore", "ideation"),
+        ("a guy in the game wants pics and promises robux", "grooming"),
+        ("my dad locks me in the basement when he is angry", "physical_abuse"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -181,6 +184,8 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "i broke my arm playing football",
         "my aunt is pregnant with twins, she is 35",
         "друзья ждут меня после уроков",
+        "i bought robux and took pics of my new skin",
+        "what is the point of this exercise?",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
