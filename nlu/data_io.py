@@ -27,6 +27,7 @@ HELD_OUT_SETS = (
     "test_seventh",
     "test_eighth",
     "test_ninth",
+    "test_tenth",
 )
 RISK_PREFIX = "risk_"
 
