@@ -157,6 +157,8 @@ def test_asks_for_human_in_three_languages():
         ("what's the point of waking up anymore", "ideation"),
         ("a guy in the game wants pics and promises robux", "grooming"),
         ("my dad locks me in the basement when he is angry", "physical_abuse"),
+        ("he wants to video call when i'm in pajamas and says keep it secret", "grooming"),
+        ("they promised my sister to a man twice her age", "early_marriage"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -186,6 +188,8 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "друзья ждут меня после уроков",
         "i bought robux and took pics of my new skin",
         "what is the point of this exercise?",
+        "let's video call tonight, it's a secret party plan 🎉",
+        "i promised my mom to clean my room",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
