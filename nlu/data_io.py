@@ -28,6 +28,7 @@ HELD_OUT_SETS = (
     "test_eighth",
     "test_ninth",
     "test_tenth",
+    "test_eleventh",
 )
 RISK_PREFIX = "risk_"
 
