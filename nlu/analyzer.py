@@ -50,7 +50,7 @@ class BuiltinAnalyzer:
         self.lexicon = load_lexicon()
         self._stack_weights()
         self._signal_topic = {s.name: s.topic for s in self.lexicon.signals if s.topic}
-        self._category_prior = category_log_prior(
+        self._category_prior = category_prior_factors(
             self.model.category.classes,
             self.taxonomy.contact_counts or {},
             self.model.calibration.category_prior_weight,
@@ -191,7 +191,7 @@ class BuiltinAnalyzer:
         )
 
 
-def category_log_prior(
+def category_prior_factors(
     classes: Sequence[str], counts: dict[str, int], weight: float
 ) -> np.ndarray | None:
     """Multipliers (prior / uniform) ** weight for the topic probabilities: the classifier was

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlu.data_io import DATA_DIR, HELD_OUT_SETS, RISK_PREFIX, load_training
+from nlu.data_io import DATA_DIR, HELD_OUT_SETS, RISK_PREFIX, load_test, load_training
 from nlu.normalize import normalize
 from nlu.taxonomy import load_taxonomy
 
@@ -50,15 +50,11 @@ class DataReport:
 
 
 def _held_out_keys(data_dir: Path) -> set[str]:
-    import yaml
-
-    keys: set[str] = set()
-    for name in HELD_OUT_SETS:
-        for path in sorted((data_dir / name).glob("*.yml")):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for item in doc.get("examples") or []:
-                keys.add(normalize(str(item.get("text", ""))).key)
-    return keys
+    return {
+        normalize(example.text).key
+        for name in HELD_OUT_SETS
+        for example in load_test(data_dir / name)
+    }
 
 
 def check_training_data(data_dir: Path = DATA_DIR) -> DataReport:

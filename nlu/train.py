@@ -42,7 +42,6 @@ CALM_TOPICS = {
 CALM_WEIGHT = 1.0  # 0.5 until the topic files grew; at 1.0 fewer alarms on calm questions
 # The calm topic examples (a question about inheritance, exam nerves) count as false alarms in
 # the threshold search, next to the risk files' hard negatives: most real messages are like them.
-CALM_TOPICS_MEASURE_ALARMS = True
 MAX_CV_FALSE_ALARMS = 0.08
 # Within that budget, how much a point of false alarms costs against a point of recall.
 FALSE_ALARM_PENALTY = 0.5
@@ -130,30 +129,34 @@ def calibrate(
         cal = Calibration(
             urgent_threshold=ut, imminent_threshold=0.5, unsure_ratio=ratio, topic_threshold=tt
         )
-        if True:
-            tp = pos = fa = neg = 0
-            for p, gold, tp_, w in zip(oof, levels, topic_p, weights, strict=True):
-                if w < 1.0 and (gold in URGENT or not CALM_TOPICS_MEASURE_ALARMS):
-                    # an urgent topic's examples teach "high" weakly (some of that abuse is
-                    # over): they do not measure recall
-                    continue
-                pred = model_level(p, classes, cal)
-                if tp_ >= tt:
-                    pred = max(pred, "high", key=risk_rank)
-                if gold in URGENT:
-                    pos += 1
-                    tp += pred in URGENT
-                elif gold in ("none", "low"):
-                    neg += 1
-                    fa += pred in URGENT
-            recall, far = tp / max(pos, 1), fa / max(neg, 1)
-            # recall first, within a false-alarm budget below the issue's 10%
-            key = (far <= MAX_CV_FALSE_ALARMS, recall - FALSE_ALARM_PENALTY * far)
-            if best_key is None or key > best_key:
-                best, best_key = cal, key
-                if report is not None:
-                    report.update(cv_recall=round(recall, 4), cv_false_alarms=round(far, 4))
+        recall, far = _recall_and_alarms(oof, levels, topic_p, weights, classes, cal)
+        # recall first, within a false-alarm budget below the issue's 10%
+        key = (far <= MAX_CV_FALSE_ALARMS, recall - FALSE_ALARM_PENALTY * far)
+        if best_key is None or key > best_key:
+            best, best_key = cal, key
+            if report is not None:
+                report.update(cv_recall=round(recall, 4), cv_false_alarms=round(far, 4))
     return best
+
+
+def _recall_and_alarms(oof, levels, topic_p, weights, classes, cal: Calibration):
+    """Urgent recall and false-alarm rate of one calibration on out-of-fold predictions."""
+    tp = pos = fa = neg = 0
+    for p, gold, topic, w in zip(oof, levels, topic_p, weights, strict=True):
+        if w < 1.0 and gold in URGENT:
+            # an urgent topic's examples teach "high" weakly (some of that abuse is over):
+            # they do not measure recall. Calm topic examples do measure false alarms.
+            continue
+        pred = model_level(p, classes, cal)
+        if topic >= cal.topic_threshold:
+            pred = max(pred, "high", key=risk_rank)
+        if gold in URGENT:
+            pos += 1
+            tp += pred in URGENT
+        elif gold in ("none", "low"):
+            neg += 1
+            fa += pred in URGENT
+    return tp / max(pos, 1), fa / max(neg, 1)
 
 
 def _pseudo_topics(

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nlu.analyzer import BuiltinAnalyzer, category_log_prior
+from nlu.analyzer import BuiltinAnalyzer, category_prior_factors
 from nlu.model import load_model
 from nlu.taxonomy import load_taxonomy
 
@@ -10,11 +10,11 @@ from nlu.taxonomy import load_taxonomy
 def test_common_topics_weigh_more_than_rare_ones():
     classes = ("psychological", "exploitation__labour", "greeting")
     counts = {"psychological": 1605, "exploitation__labour": 7}
-    factors = category_log_prior(classes, counts, 0.3)
+    factors = category_prior_factors(classes, counts, 0.3)
     assert factors[0] > 1 > factors[1]
     assert factors[2] < factors[0]  # an intent with no count gets a small floor, not zero
-    assert category_log_prior(classes, counts, 0.0) is None
-    assert category_log_prior(classes, {}, 0.3) is None
+    assert category_prior_factors(classes, counts, 0.0) is None
+    assert category_prior_factors(classes, {}, 0.3) is None
 
 
 def test_the_shipped_taxonomy_counts_match_the_published_2025_totals():

@@ -6,6 +6,14 @@ from nlu import analyze
 from nlu.normalize import normalize
 from nlu.rules import assess, scan
 
+# A child who says plainly that they do not hurt themselves (az with its negation suffix, ru, en).
+DENIALS = [
+    "özümə zərər vermirəm, sadəcə çox əsəbiyəm",
+    "özümü öldürmərəm, narahat olmayın",
+    "я себя не режу, просто хочется поплакать",
+    "i don't hurt myself, i just need to vent",
+]
+
 
 def rule_level(text: str, context: tuple[str, ...] = ()) -> str:
     return assess(scan(normalize(text)), [scan(normalize(c)) for c in context]).level
@@ -170,10 +178,7 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
 @pytest.mark.parametrize(
     "text",
     [
-        "özümə zərər vermirəm, sadəcə çox əsəbiyəm",
-        "özümü öldürmərəm, narahat olmayın",
-        "я себя не режу, просто хочется поплакать",
-        "i don't hurt myself, i just need to vent",
+        *DENIALS,
         "mama showed me how to cut onions with a knife",
         "do i need to take my passport for the trip to turkey?",
         "bu gece pubgde hamini oldurecem",
@@ -196,14 +201,6 @@ def test_denials_games_and_ordinary_questions_stay_calm(text):
     assert rule_level(text) in ("none", "low", "medium")
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "özümə zərər vermirəm, sadəcə çox əsəbiyəm",
-        "özümü öldürmərəm, narahat olmayın",
-        "я себя не режу, просто хочется поплакать",
-        "i don't hurt myself, i just need to vent",
-    ],
-)
+@pytest.mark.parametrize("text", DENIALS)
 def test_the_model_does_not_override_a_plain_denial(text):
     assert analyze(text).risk.level in ("none", "low", "medium")
