@@ -42,6 +42,11 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "check-data",
         help="training data: counts per intent, duplicates, copies of held-out examples",
     )
+    p_check.add_argument(
+        "--drop-held-out-copies",
+        action="store_true",
+        help="first delete training lines that are held-out examples (then retrain)",
+    )
     p_check.set_defaults(func=cmd_check_data)
 
     p_train = subparsers.add_parser("train", help="train the built-in model from nlu/data/")
@@ -114,8 +119,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_check_data(args: argparse.Namespace) -> int:
-    from nlu.data_check import check_training_data, format_data_report
+    from nlu.data_check import check_training_data, drop_held_out_copies, format_data_report
 
+    if getattr(args, "drop_held_out_copies", False):
+        for name, count in drop_held_out_copies().items():
+            print(f"dropped {count} held-out copies from {name}")
     report = check_training_data()
     print(format_data_report(report))
     return 0 if report.ok else 1

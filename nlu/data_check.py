@@ -16,7 +16,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlu.data_io import DATA_DIR, HELD_OUT_SETS, RISK_PREFIX, load_test, load_training
+from nlu.data_io import (
+    DATA_DIR,
+    HELD_OUT_SETS,
+    RISK_PREFIX,
+    load_test,
+    load_training,
+    training_files,
+)
 from nlu.normalize import normalize
 from nlu.taxonomy import load_taxonomy
 
@@ -57,6 +64,26 @@ def _held_out_keys(data_dir: Path) -> set[str]:
     }
 
 
+def drop_held_out_copies(data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Delete training lines that are held-out examples in any spelling; {file: lines dropped}.
+    Run after adding a held-out set (its author may have written a common phrase we train on)."""
+    keys = _held_out_keys(data_dir)
+    dropped: dict[str, int] = {}
+    for path in training_files(data_dir):
+        kept, count = [], 0
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            item = line.strip()
+            is_example = item.startswith("- ") and not item.startswith("- intent:")
+            if is_example and normalize(item[2:].strip()).key in keys:
+                count += 1
+                continue
+            kept.append(line)
+        if count:
+            path.write_text("".join(kept), encoding="utf-8")
+            dropped[path.name] = count
+    return dropped
+
+
 def check_training_data(data_dir: Path = DATA_DIR) -> DataReport:
     report = DataReport()
     taxonomy = load_taxonomy()
@@ -95,7 +122,7 @@ def format_data_report(report: DataReport) -> str:
         ("labelled two ways", report.conflicts),
         ("repeated (harmless, but remove them)", report.duplicates),
         (
-            "copies of held-out examples (remove them from the training file)",
+            "copies of held-out examples (helpline nlu check-data --drop-held-out-copies)",
             report.held_out_copies,
         ),
     ):

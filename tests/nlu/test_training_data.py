@@ -1,6 +1,11 @@
 """The training data is clean: no held-out example in it, no message labelled two ways."""
 
-from nlu.data_check import check_training_data, format_data_report, script_of
+from nlu.data_check import (
+    check_training_data,
+    drop_held_out_copies,
+    format_data_report,
+    script_of,
+)
 from nlu.data_io import DATA_DIR
 
 
@@ -9,7 +14,7 @@ def test_training_data_passes_its_checks():
     assert report.ok, format_data_report(report)
 
 
-def test_a_held_out_copy_is_caught_in_any_spelling(tmp_path):
+def test_a_held_out_copy_is_caught_in_any_spelling_and_dropped_alone(tmp_path):
     (tmp_path / "test").mkdir()
     (tmp_path / "test" / "az.yml").write_text(
         'version: 1\nexamples:\n  - text: "Özümü öldürmək istəyirəm"\n    category: social\n',
@@ -23,6 +28,10 @@ def test_a_held_out_copy_is_caught_in_any_spelling(tmp_path):
     report = check_training_data(tmp_path)
     assert not report.ok
     assert report.held_out_copies == ["topics.yml: ozumu oldurmek isteyirem"]
+
+    assert drop_held_out_copies(tmp_path) == {"topics.yml": 1}
+    assert check_training_data(tmp_path).ok
+    assert "bu gün kefim yoxdur" in (tmp_path / "topics.yml").read_text(encoding="utf-8")
 
 
 def test_a_message_labelled_two_ways_and_an_unknown_intent_are_refused(tmp_path):
