@@ -129,25 +129,34 @@ def read_password(prompt: str = "Password: ") -> str:
     return first
 
 
-def _user_add(args) -> int:
-    from escalation.accounts import AccountError, create_user
+def _in_one_transaction(settings: Settings, work):
+    """Migrate, then run `await work(session)` in one transaction on the configured database.
+    Account commands may be the first ever run on a new machine, hence the migration."""
     from store.db import create_engine, session_factory
     from store.migrate import upgrade
 
-    settings = load_settings()
-    password = read_password()
-    upgrade(settings.resolved_database_url)  # the first command on a new machine may be this one
+    upgrade(settings.resolved_database_url)
 
-    async def run() -> None:
+    async def run():
         engine = create_engine(settings.resolved_database_url)
         try:
             async with session_factory(engine)() as session, session.begin():
-                await create_user(session, args.username, password, args.role)
+                return await work(session)
         finally:
             await engine.dispose()
 
+    return asyncio.run(run())
+
+
+def _user_add(args) -> int:
+    from escalation.accounts import AccountError, create_user
+
+    settings = load_settings()
+    password = read_password()
     try:
-        asyncio.run(run())
+        _in_one_transaction(
+            settings, lambda session: create_user(session, args.username, password, args.role)
+        )
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -158,22 +167,13 @@ def _user_add(args) -> int:
 def _user_totp(args) -> int:
     from escalation.accounts import AccountError, enable_totp
     from store.crypto import FieldCipher
-    from store.db import create_engine, session_factory
-    from store.migrate import upgrade
 
     settings = load_settings()
-    upgrade(settings.resolved_database_url)
-
-    async def run() -> str:
-        engine = create_engine(settings.resolved_database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                return await enable_totp(session, FieldCipher(settings.secret()), args.username)
-        finally:
-            await engine.dispose()
-
+    cipher = FieldCipher(settings.secret())
     try:
-        uri = asyncio.run(run())
+        uri = _in_one_transaction(
+            settings, lambda session: enable_totp(session, cipher, args.username)
+        )
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
