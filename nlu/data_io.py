@@ -29,6 +29,7 @@ HELD_OUT_SETS = (
     "test_ninth",
     "test_tenth",
     "test_eleventh",
+    "test_twelfth",
 )
 RISK_PREFIX = "risk_"
 

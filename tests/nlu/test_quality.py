@@ -16,18 +16,10 @@ from nlu.evaluate import TARGETS, evaluate
 # Measured levels that miss a target, per set: floors for recall and accuracy, ceilings for
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
-    ("test_second", "false_alarms[az]"): 0.1154,  # 9/78; target 0.10
-    ("test_third", "false_alarms[az]"): 0.1077,  # 7/65
-    ("test_third", "false_alarms[ru]"): 0.1045,  # 7/67
+    ("test_second", "false_alarms[az]"): 0.1026,  # 8/78; target 0.10
+    ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_fourth", "risk_recall[ru]"): 0.963,  # 52/54; target 0.97
-    ("test_fifth", "false_alarms[az]"): 0.1194,  # 8/67
-    ("test_seventh", "false_alarms[en]"): 0.125,  # 7/56
-    ("test_ninth", "false_alarms[en]"): 0.1538,  # 10/65
-    # test_eleventh, measured blind on df22a3b (the shipped model) and not used since
-    ("test_eleventh", "risk_recall[ru]"): 0.8889,  # 48/54
-    ("test_eleventh", "false_alarms"): 0.1121,  # 25/223
-    ("test_eleventh", "false_alarms[en]"): 0.1061,  # 7/66
-    ("test_eleventh", "false_alarms[ru]"): 0.1392,  # 11/79
+    ("test_ninth", "false_alarms[en]"): 0.1231,  # 8/65
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 

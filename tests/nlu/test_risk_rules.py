@@ -167,6 +167,13 @@ def test_asks_for_human_in_three_languages():
         ("my dad locks me in the basement when he is angry", "physical_abuse"),
         ("he wants to video call when i'm in pajamas and says keep it secret", "grooming"),
         ("they promised my sister to a man twice her age", "early_marriage"),
+        ("someone anonymous says he knows my school and will wait for me", "threat_with_weapon"),
+        ("anonim yazir ki hansi mektebde oxudugumu bilir ve derslerden sonra gozleyecek", "threat_with_weapon"),
+        ("a man from the game wants me to turn on the camera and take off my shirt", "grooming"),
+        ("kameranı aç paltarını çıxart deyir", "grooming"),
+        ("qardasimin allergik reaksiyasi var, uzu sisir", "child_emergency"),
+        ("у сестры температура неделю, а больница без документов не лечит", "child_fever"),
+        ("evde qalmaq tehlukelidir, atam her gece sərxoş gəlir", "runaway"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -195,6 +202,13 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "what is the point of this exercise?",
         "let's video call tonight, it's a secret party plan 🎉",
         "i promised my mom to clean my room",
+        "i got a new camera, how do i take off the lens cap",
+        "my allergies are bad this spring, eyes swollen",
+        "my face is swelling after the dentist, is that normal",
+        "my teacher knows which school i went to before",
+        "у меня сердце кровью обливается когда смотрю на бездомных котиков",
+        "xeyr men ozume zerer vermek fikrinde deyilem, sadece danismaq isteyirem",
+        "intihar barede dusunmurem, sadece mektebden bezmisem",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
