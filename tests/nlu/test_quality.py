@@ -20,6 +20,9 @@ OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_fourth", "risk_recall[ru]"): 0.963,  # 52/54; target 0.97
     ("test_ninth", "false_alarms[en]"): 0.1231,  # 8/65
+    # test_twelfth, measured blind on 01a0f89 (the shipped model)
+    ("test_twelfth", "risk_recall[en]"): 0.94,  # 47/50
+    ("test_twelfth", "category_accuracy"): 0.8413,  # target 0.85
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
