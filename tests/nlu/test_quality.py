@@ -16,13 +16,12 @@ from nlu.evaluate import TARGETS, evaluate
 # Measured levels that miss a target, per set: floors for recall and accuracy, ceilings for
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
-    ("test_second", "false_alarms[az]"): 0.1026,  # 8/78; target 0.10
+    ("test", "false_alarms[en]"): 0.1046,  # 16/153; target 0.10
+    ("test_second", "false_alarms[az]"): 0.1026,  # 8/78
     ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_fourth", "risk_recall[ru]"): 0.963,  # 52/54; target 0.97
     ("test_ninth", "false_alarms[en]"): 0.1231,  # 8/65
-    # test_twelfth, measured blind on 01a0f89 (the shipped model)
-    ("test_twelfth", "risk_recall[en]"): 0.94,  # 47/50
-    ("test_twelfth", "category_accuracy"): 0.8413,  # target 0.85
+    ("test_ninth", "category_accuracy"): 0.8463,  # target 0.85
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 

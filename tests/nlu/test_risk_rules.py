@@ -174,6 +174,11 @@ def test_asks_for_human_in_three_languages():
         ("qardasimin allergik reaksiyasi var, uzu sisir", "child_emergency"),
         ("у сестры температура неделю, а больница без документов не лечит", "child_fever"),
         ("evde qalmaq tehlukelidir, atam her gece sərxoş gəlir", "runaway"),
+        ("rəfiqəm özünü damdan atmaq istəyir", "ideation"),
+        ("my neighbour's boy sleeps in the garage, his dad threw him out", "no_shelter"),
+        ("dad kicked my door in and said he'll teach me a lesson", "physical_abuse"),
+        ("he says he will post my photos unless i send more", "sextortion"),
+        ("сестра гуглит как повеситься, я видела историю в браузере", "ideation"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -209,6 +214,13 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "у меня сердце кровью обливается когда смотрю на бездомных котиков",
         "xeyr men ozume zerer vermek fikrinde deyilem, sadece danismaq isteyirem",
         "intihar barede dusunmurem, sadece mektebden bezmisem",
+        "anam her gun telefonumu yoxlayir",
+        "my friend's birthday party is at the cafe by the bridge",
+        "убить себя готова за то что ляпнула при всех",
+        "ne v smysle chto hochu umeret, prosto vse seroe",
+        "порезала палец когда резала салат, пластыря хватит?",
+        "my brother broke my door handle",
+        "our teacher will teach you a lesson on fractions",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
