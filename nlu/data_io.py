@@ -30,6 +30,7 @@ HELD_OUT_SETS = (
     "test_tenth",
     "test_eleventh",
     "test_twelfth",
+    "test_thirteenth",
 )
 RISK_PREFIX = "risk_"
 

@@ -179,6 +179,13 @@ def test_asks_for_human_in_three_languages():
         ("dad kicked my door in and said he'll teach me a lesson", "physical_abuse"),
         ("he says he will post my photos unless i send more", "sextortion"),
         ("сестра гуглит как повеситься, я видела историю в браузере", "ideation"),
+        ("ozume zerer vermemek ucun ne edim? yene o istek gelir", "self_harm"),
+        ("отчим бьет меня ремнем когда выпьет", "physical_abuse"),
+        ("gde mozhno perenochevat besplatno, srochno", "no_shelter"),
+        ("незнакомый мужчина в игре дарит мне подарки и говорит что это наш секрет", "grooming"),
+        ("a dog bit my little brother, is rabies a danger? mum says it's nothing", "child_fever"),
+        ("we cant buy insulin this month, dad lost his job", "missing_medicine"),
+        ("в школе меня толкают и отбирают деньги", "physical_bullying"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -221,6 +228,9 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "порезала палец когда резала салат, пластыря хватит?",
         "my brother broke my door handle",
         "our teacher will teach you a lesson on fractions",
+        "мама дарит мне подарки и говорит что это секрет от папы на его день рождения",
+        "where can we stay for free in baku for the weekend trip",
+        "is rabies vaccine required for cats?",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
