@@ -186,6 +186,13 @@ def test_asks_for_human_in_three_languages():
         ("a dog bit my little brother, is rabies a danger? mum says it's nothing", "child_fever"),
         ("we cant buy insulin this month, dad lost his job", "missing_medicine"),
         ("в школе меня толкают и отбирают деньги", "physical_bullying"),
+        ("bir kisi oyunda alt paltarinda sekil isteyir", "grooming"),
+        ("he asks for photos in my underwear", "grooming"),
+        ("написал номер моей школы и что встретит меня после уроков", "threat_with_weapon"),
+        ("her gun qolunda göyərmə olur, soruşanda yıxıldım deyir", "injury_explained_away"),
+        ("14 yasim var, nisanim var gelen ay", "early_marriage"),
+        ("my sister went missing yesterday, she is 14", "runaway"),
+        ("царапаю себя циркулем на уроках", "self_harm"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -231,6 +238,13 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "мама дарит мне подарки и говорит что это секрет от папы на его день рождения",
         "where can we stay for free in baku for the weekend trip",
         "is rabies vaccine required for cats?",
+        "cooking class tomorrow, we have to bring our own knife",
+        "порезался когда чистил картошку, неглубоко",
+        "pisiyim 2 gundu yemek yemir ne edim?",
+        "у подруги день рождения, будем на мосту запускать фонарики",
+        "my cat ran off 3 days ago, should i call the police?",
+        "i havent been to school for 3 days because of flu",
+        "bu dunyada en cox anami sevirem",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
