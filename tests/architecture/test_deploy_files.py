@@ -56,24 +56,32 @@ def test_dockerfile_copies_every_package():
         assert f"COPY {package} {package}" in dockerfile
 
 
-def test_compose_rasa_never_trains_on_the_held_out_set():
-    command = " ".join(compose()["services"]["rasa"]["command"])
-    assert "cp /app/nlu/data/*.yml" in command  # top-level files only: not nlu/data/test/
-    assert "--nlu /app/nlu/data " not in command
+def test_compose_rasa_trains_on_what_topic_data_writes():
+    rasa = compose()["services"]["rasa"]
+    command = " ".join(rasa["command"])
+    assert "python /app/topic_data.py /app/nlu/data /tmp/train" in command
+    assert "--nlu /tmp/train " in command
+    assert "./deploy/rasa/topic_data.py:/app/topic_data.py:ro" in rasa["volumes"]
 
 
-def test_compose_rasa_trains_on_topic_files_and_leaves_out_every_risk_file():
-    """Rasa learns topics; a risk file in its training would teach it a second label axis."""
-    import fnmatch
-    import re
+def test_rasa_gets_every_topic_example_and_no_risk_label_or_held_out_set(tmp_path):
+    """Rasa learns topics; a risk label on the same text would give it two answers for one
+    message, and the held-out sets must never be training data."""
+    import importlib.util
 
-    from nlu.data_io import RISK_PREFIX, parse_rasa_yaml, training_files
+    from nlu.data_io import RISK_PREFIX, load_training
 
-    command = " ".join(compose()["services"]["rasa"]["command"])
-    removed = re.findall(r"rm -f /tmp/train/(\S+)", command)
-    assert removed
-    for path in training_files():
-        intents = {e.intent for e in parse_rasa_yaml(path.read_text(encoding="utf-8"))}
-        is_risk_file = all(i.startswith(RISK_PREFIX) for i in intents)
-        left_out = any(fnmatch.fnmatch(path.name, pattern) for pattern in removed)
-        assert left_out == is_risk_file, path.name
+    spec = importlib.util.spec_from_file_location(
+        "topic_data", ROOT / "deploy" / "rasa" / "topic_data.py"
+    )
+    topic_data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(topic_data)
+    written = topic_data.copy_topics(ROOT / "nlu" / "data", tmp_path)
+    assert written and not any(name.startswith("test") for name in written)
+    assert not any(p.is_dir() for p in tmp_path.iterdir())
+    expected = sorted(
+        (e.text, e.intent) for e in load_training() if not e.intent.startswith(RISK_PREFIX)
+    )
+    got = sorted((e.text, e.intent) for e in load_training(tmp_path))
+    assert got == expected
+    assert not any(intent.startswith(RISK_PREFIX) for _, intent in got)
