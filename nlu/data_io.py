@@ -31,6 +31,7 @@ HELD_OUT_SETS = (
     "test_eleventh",
     "test_twelfth",
     "test_thirteenth",
+    "test_fourteenth",
 )
 RISK_PREFIX = "risk_"
 

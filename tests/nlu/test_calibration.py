@@ -85,3 +85,21 @@ def test_a_confident_urgent_topic_counts_against_the_same_budget():
 def test_the_shipped_model_was_calibrated_this_way():
     meta = load_model().meta["risk_cross_validation"]
     assert meta["cv_false_alarms"] <= CV_FALSE_ALARM_BUDGET
+
+
+def test_what_the_topic_rule_flags_is_paid_for_by_a_higher_urgent_threshold():
+    oof, levels = _synthetic(3000, seed=5)
+    calm_ids = [i for i, gold in enumerate(levels) if gold in ("none", "low")]
+    topic = [0.0] * len(oof)
+    for i in calm_ids[::33]:  # the topic classifier is sure about 3% of the calm messages
+        topic[i] = 0.9
+    without = choose_thresholds(oof, levels, [0.0] * len(oof), [1.0] * len(oof), CLASSES)
+    with_rule = choose_thresholds(oof, levels, topic, [1.0] * len(oof), CLASSES)
+    assert with_rule.topic_threshold <= 0.9
+    assert with_rule.urgent_threshold > without.urgent_threshold
+    flagged = [
+        topic[i] >= with_rule.topic_threshold
+        or model_level(oof[i], CLASSES, with_rule) in ("high", "imminent")
+        for i in calm_ids
+    ]
+    assert sum(flagged) / len(calm_ids) <= CV_FALSE_ALARM_BUDGET

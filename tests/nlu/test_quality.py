@@ -20,6 +20,7 @@ OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_second", "false_alarms[az]"): 0.1026,  # 8/78
     ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_fifth", "false_alarms[az]"): 0.1045,  # 7/67
+    ("test_ninth", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_eleventh", "false_alarms[ru]"): 0.1013,  # 8/79
     # test_thirteenth: blind figures on a75adfa in the README
     ("test_thirteenth", "false_alarms[en]"): 0.1194,  # 8/67
