@@ -24,6 +24,9 @@ OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_eleventh", "false_alarms[ru]"): 0.1013,  # 8/79
     # test_thirteenth: blind figures on a75adfa in the README
     ("test_thirteenth", "false_alarms[en]"): 0.1194,  # 8/67
+    # test_fourteenth, measured blind on 4026612 (the shipped model)
+    ("test_fourteenth", "risk_recall[en]"): 0.96,  # 48/50
+    ("test_fourteenth", "false_alarms[ru]"): 0.1282,  # 10/78
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
