@@ -32,6 +32,7 @@ HELD_OUT_SETS = (
     "test_twelfth",
     "test_thirteenth",
     "test_fourteenth",
+    "test_fifteenth",
 )
 RISK_PREFIX = "risk_"
 

@@ -16,17 +16,10 @@ from nlu.evaluate import TARGETS, evaluate
 # Measured levels that miss a target, per set: floors for recall and accuracy, ceilings for
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
-    ("test", "false_alarms[en]"): 0.1111,  # 17/153; target 0.10
-    ("test_second", "false_alarms[az]"): 0.1026,  # 8/78
+    ("test_second", "false_alarms[az]"): 0.1154,  # 9/78; target 0.10
     ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
-    ("test_fifth", "false_alarms[az]"): 0.1045,  # 7/67
-    ("test_ninth", "false_alarms[en]"): 0.1077,  # 7/65
-    ("test_eleventh", "false_alarms[ru]"): 0.1013,  # 8/79
-    # test_thirteenth: blind figures on a75adfa in the README
+    ("test_seventh", "false_alarms[en]"): 0.1071,  # 6/56
     ("test_thirteenth", "false_alarms[en]"): 0.1194,  # 8/67
-    # test_fourteenth, measured blind on 4026612 (the shipped model)
-    ("test_fourteenth", "risk_recall[en]"): 0.96,  # 48/50
-    ("test_fourteenth", "false_alarms[ru]"): 0.1282,  # 10/78
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 

@@ -193,6 +193,10 @@ def test_asks_for_human_in_three_languages():
         ("14 yasim var, nisanim var gelen ay", "early_marriage"),
         ("my sister went missing yesterday, she is 14", "runaway"),
         ("царапаю себя циркулем на уроках", "self_harm"),
+        ("oyuncaqlarimi bacima verdim, artiq mene lazim olmayacaq", "warning_signs"),
+        ("she texted if im not at school tomorrow dont worry", "warning_signs"),
+        ("a boy in my class has belt-shaped bruises again", "physical_abuse"),
+        ("он придёт в школу и разберётся со мной после уроков", "threat_with_weapon"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -245,6 +249,10 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "my cat ran off 3 days ago, should i call the police?",
         "i havent been to school for 3 days because of flu",
         "bu dunyada en cox anami sevirem",
+        "маленький порез на пальце, чем обработать?",
+        "у подруги день рождения, отмечаем на мосту у бульвара",
+        "if im not at school tomorrow its because of the dentist",
+        "my belt marks on jeans look weird",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
