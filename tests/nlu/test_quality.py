@@ -20,6 +20,10 @@ OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_seventh", "false_alarms[en]"): 0.1071,  # 6/56
     ("test_thirteenth", "false_alarms[en]"): 0.1194,  # 8/67
+    # test_fifteenth, measured blind on b7ff655 (the shipped model)
+    ("test_fifteenth", "risk_recall[az]"): 0.9464,  # 53/56
+    ("test_fifteenth", "risk_recall[ru]"): 0.9286,  # 52/56
+    ("test_fifteenth", "risk_recall[en]"): 0.86,  # 43/50
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
