@@ -148,6 +148,7 @@ class Lexicon:
     signals: tuple[Signal, ...]
     idioms: re.Pattern[str] | None
     fiction: re.Pattern[str] | None
+    reports: re.Pattern[str] | None
     others: re.Pattern[str] | None
     ask_human: re.Pattern[str] | None
     jokes: re.Pattern[str] | None
@@ -186,6 +187,7 @@ def load_lexicon() -> Lexicon:
         signals=tuple(signals),
         idioms=compile_patterns(data.get("idioms") or []),
         fiction=compile_patterns(data.get("fiction") or []),
+        reports=compile_patterns(data.get("reports") or []),
         others=compile_patterns(data.get("others") or []),
         ask_human=compile_patterns(data.get("ask_human") or []),
         jokes=compile_patterns(data.get("jokes") or []),

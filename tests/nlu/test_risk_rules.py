@@ -197,6 +197,17 @@ def test_asks_for_human_in_three_languages():
         ("she texted if im not at school tomorrow dont worry", "warning_signs"),
         ("a boy in my class has belt-shaped bruises again", "physical_abuse"),
         ("он придёт в школу и разберётся со мной после уроков", "threat_with_weapon"),
+        ("my friend gave away his PS5 and all his games and said he won't need them", "warning_signs"),
+        ("indi nefes ala bilmirem panik atakdi evde tekem", "acute_panic"),
+        ("i keep hearing a voice that tells me they are watching me", "psychosis_signs"),
+        ("bezen dusunurem ki men olmasam anam daha rahat yasayar", "ideation"),
+        ("her family is marrying her off next week, she is 16", "early_marriage"),
+        ("a 20 year old guy keeps asking for videos on snap, im 13", "grooming"),
+        ("the owner keeps my wages and says he'll call the police if i quit", "forced_labour"),
+        ("они знают где я живу и говорят встретят после уроков", "threat_with_weapon"),
+        ("брату 4 года, у него аллергия на орехи, распух и тяжело дышит", "child_emergency"),
+        ("у ученицы ожоги на руках, говорит что сама обожглась", "injury_explained_away"),
+        ("my student wrote in her journal that she wants to disappear forever", "ideation"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -253,6 +264,9 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "у подруги день рождения, отмечаем на мосту у бульвара",
         "if im not at school tomorrow its because of the dentist",
         "my belt marks on jeans look weird",
+        "i gave my old phone to my sister because i won't need it after i get the new one",
+        "i hear voices of the neighbours through the wall every night",
+        "imtahandan qabaq əllərim titrəyir, nəfəs ala bilmirəm, panika olur",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
