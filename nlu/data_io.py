@@ -33,6 +33,7 @@ HELD_OUT_SETS = (
     "test_thirteenth",
     "test_fourteenth",
     "test_fifteenth",
+    "test_sixteenth",
 )
 RISK_PREFIX = "risk_"
 

@@ -17,6 +17,7 @@ from nlu.evaluate import TARGETS, evaluate
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_second", "false_alarms[az]"): 0.1026,  # 8/78; target 0.10
+    ("test_thirteenth", "false_alarms[en]"): 0.1045,  # 7/67
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
