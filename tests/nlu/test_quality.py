@@ -18,9 +18,6 @@ from nlu.evaluate import TARGETS, evaluate
 OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_second", "false_alarms[az]"): 0.1026,  # 8/78; target 0.10
     ("test_thirteenth", "false_alarms[en]"): 0.1045,  # 7/67
-    # test_sixteenth, measured blind on f1226a6
-    ("test_sixteenth", "risk_recall[ru]"): 0.9643,  # 54/56
-    ("test_sixteenth", "risk_recall[en]"): 0.9615,  # 50/52
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 

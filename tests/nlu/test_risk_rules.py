@@ -208,6 +208,11 @@ def test_asks_for_human_in_three_languages():
         ("брату 4 года, у него аллергия на орехи, распух и тяжело дышит", "child_emergency"),
         ("у ученицы ожоги на руках, говорит что сама обожглась", "injury_explained_away"),
         ("my student wrote in her journal that she wants to disappear forever", "ideation"),
+        ("ögey anam məni evə buraxmır, rəfiqəmgildə qalırdım, indi hara gedim", "no_shelter"),
+        ("they push me and kick me every single day after PE", "physical_bullying"),
+        ("they dunk my head in the toilet and film it", "physical_bullying"),
+        ("у мальчика синяки на шее, он говорит папа учит", "injury_explained_away"),
+        ("знает где я живу и говорит что придёт за мной после уроков", "threat_with_weapon"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -267,6 +272,8 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "i gave my old phone to my sister because i won't need it after i get the new one",
         "i hear voices of the neighbours through the wall every night",
         "imtahandan qabaq əllərim titrəyir, nəfəs ala bilmirəm, panika olur",
+        "anam meni gece klubuna buraxmir, rəfiqəmgildə qalmaq isteyirem",
+        "my brother kicks the ball to me every single day in football practice",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
