@@ -34,6 +34,7 @@ HELD_OUT_SETS = (
     "test_fourteenth",
     "test_fifteenth",
     "test_sixteenth",
+    "test_seventeenth",
 )
 RISK_PREFIX = "risk_"
 
