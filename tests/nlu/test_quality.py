@@ -20,9 +20,6 @@ OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_second", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_ninth", "false_alarms[en]"): 0.1077,  # 7/65
     ("test_thirteenth", "false_alarms[en]"): 0.1194,  # 8/67
-    # test_seventeenth, measured blind on 1d170a2 (the shipped model)
-    ("test_seventeenth", "risk_recall[ru]"): 0.9649,  # 55/57
-    ("test_seventeenth", "risk_recall[en]"): 0.9608,  # 49/51
     ("test_seventeenth", "false_alarms[az]"): 0.1154,  # 9/78
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]

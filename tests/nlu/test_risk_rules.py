@@ -213,6 +213,10 @@ def test_asks_for_human_in_three_languages():
         ("they dunk my head in the toilet and film it", "physical_bullying"),
         ("у мальчика синяки на шее, он говорит папа учит", "injury_explained_away"),
         ("знает где я живу и говорит что придёт за мной после уроков", "threat_with_weapon"),
+        ("i hear whispering when nobody is there and it tells me things", "psychosis_signs"),
+        ("someone in roblox is 19 and keeps asking for pics of me", "grooming"),
+        ("сын сказал: скоро вам не придётся за меня платить", "warning_signs"),
+        ("в прошлом году меня откачали, сейчас опять те же мысли", "warning_signs"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -274,6 +278,11 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "imtahandan qabaq əllərim titrəyir, nəfəs ala bilmirəm, panika olur",
         "anam meni gece klubuna buraxmir, rəfiqəmgildə qalmaq isteyirem",
         "my brother kicks the ball to me every single day in football practice",
+        "my mom keeps asking for pics of me at camp",
+        "порезалась когда открывала консервы, чуть-чуть кровь идёт",
+        "we're doing knife skills in cooking class next week, can i bring my own knife?",
+        "soon you won't have to pay for my phone, i'm getting a job",
+        "i hear voices of my neighbours through the wall, nobody sleeps",
     ],
 )
 def test_denials_games_and_ordinary_questions_stay_calm(text):
