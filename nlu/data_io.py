@@ -35,6 +35,7 @@ HELD_OUT_SETS = (
     "test_fifteenth",
     "test_sixteenth",
     "test_seventeenth",
+    "test_eighteenth",
 )
 RISK_PREFIX = "risk_"
 

@@ -6,6 +6,7 @@ space), so it takes seconds and needs no scikit-learn. Inference is a gather and
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,11 @@ def train_logreg(
     class_weight: dict[str, float] | None = None,
     weights: list[float] | None = None,
     seed: int = 0,
+    order_keys: list[str] | None = None,
 ) -> LinearModel:
+    """`order_keys` (the example texts) fix each example's place in every epoch's order by its
+    own hash: adding or removing one example then leaves the order of the others as it was,
+    where a seeded permutation of n would reshuffle them all."""
     classes = classes or tuple(sorted(set(labels)))
     cidx = {c: i for i, c in enumerate(classes)}
     y = np.array([cidx[label] for label in labels], dtype=np.int64)
@@ -78,8 +83,9 @@ def train_logreg(
     g2w = np.full((len(vocab), k), 1e-6, dtype=np.float32)
     g2b = np.full(k, 1e-6, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        order = rng.permutation(n)
+    key_hash = _key_hashes(order_keys) if order_keys is not None else None
+    for epoch in range(epochs):
+        order = rng.permutation(n) if key_hash is None else _keyed_order(key_hash, epoch)
         for start in range(0, n, batch):
             ids = order[start : start + batch]
             lens = np.array([len(comp[i]) for i in ids])
@@ -107,3 +113,13 @@ def train_logreg(
     dense = np.zeros((DIM, k), dtype=np.float32)
     dense[vocab] = w
     return LinearModel(classes=classes, weights=dense, bias=b)
+
+
+def _key_hashes(keys: list[str]) -> np.ndarray:
+    return np.asarray([zlib.crc32(k.encode("utf-8")) for k in keys], dtype=np.uint64)
+
+
+def _keyed_order(key_hash: np.ndarray, epoch: int) -> np.ndarray:
+    """A different order every epoch, each example placed by its own hash alone."""
+    mixed = (key_hash * np.uint64(2654435761) + np.uint64(epoch * 40503 + 1)) % np.uint64(1 << 32)
+    return np.argsort(mixed, kind="stable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -105,16 +106,23 @@ def calibrate(
     seed: int = 0,
     fit: dict | None = None,
     report: dict | None = None,
+    keys: list[str] | None = None,
 ) -> Calibration:
-    """Pick thresholds on out-of-fold predictions: most urgent recall with few false alarms."""
+    """Pick thresholds on out-of-fold predictions: most urgent recall with few false alarms.
+    With `keys` (the example texts) an example's fold is its text's hash, so adding or removing
+    a few examples leaves every other example in its fold."""
     n = len(rows)
     if n < 50 or len(set(levels)) < 3:
         return Calibration()
-    order = np.random.default_rng(seed).permutation(n)
+    if keys is not None:
+        fold_of = np.asarray([zlib.crc32(k.encode("utf-8")) % folds for k in keys])
+    else:
+        fold_of = np.empty(n, dtype=np.int64)
+        fold_of[np.random.default_rng(seed).permutation(n)] = np.arange(n) % folds
     oof: list[np.ndarray | None] = [None] * n
     classes = tuple(lv for lv in RISK_LEVELS if lv in set(levels))
     for f in range(folds):
-        test_ids = set(order[f::folds].tolist())
+        test_ids = set(np.flatnonzero(fold_of == f).tolist())
         train_ids = [i for i in range(n) if i not in test_ids]
         m = train_logreg(
             [rows[i] for i in train_ids],
@@ -122,6 +130,7 @@ def calibrate(
             classes=classes,
             class_weight=_balanced(levels),
             weights=[weights[i] for i in train_ids],
+            order_keys=[keys[i] for i in train_ids] if keys is not None else None,
             **(fit or RISK_FIT),
         )
         for i in test_ids:
@@ -223,8 +232,13 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
 
     cat_ids = [i for i, e in enumerate(examples) if not e.intent.startswith(RISK_PREFIX)]
     cat_labels = [examples[i].intent for i in cat_ids]
+    texts = [e.text for e in examples]
     category = train_logreg(
-        [rows[i] for i in cat_ids], cat_labels, class_weight=_balanced(cat_labels), **TOPIC_FIT
+        [rows[i] for i in cat_ids],
+        cat_labels,
+        class_weight=_balanced(cat_labels),
+        order_keys=[texts[i] for i in cat_ids],
+        **TOPIC_FIT,
     )
 
     topic_model = category  # trained on topic files only: honest on the risk examples below
@@ -237,6 +251,7 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
             classes=category.classes,
             class_weight=_balanced(cat_labels),
             weights=[1.0] * len(cat_ids) + [PSEUDO_WEIGHT] * len(pseudo),
+            order_keys=[texts[i] for i in cat_ids] + [texts[i] for i, _ in pseudo],
             **TOPIC_FIT,
         )
     risk: LinearModel | None = None
@@ -266,6 +281,7 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
             classes=classes,
             class_weight=_balanced(levels),
             weights=weights,
+            order_keys=[texts[i] for i in risk_ids],
             **RISK_FIT,
         )
         # The models are calibrated without the rules: the lexicon was written while reading
@@ -275,7 +291,9 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
             urgent_topic_p(topic_model.proba(*rows[i]), topic_model.classes, urgent)
             for i in risk_ids
         ]
-        calibration = calibrate(risk_rows, levels, topic_p, weights, report=cv)
+        calibration = calibrate(
+            risk_rows, levels, topic_p, weights, report=cv, keys=[texts[i] for i in risk_ids]
+        )
     calibration.category_prior_weight = CATEGORY_PRIOR_WEIGHT
 
     lang_ids, lang_labels = [], []
