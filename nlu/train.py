@@ -46,10 +46,10 @@ CALM_WEIGHT = 1.0  # 0.5 until the topic files grew; at 1.0 fewer alarms on calm
 # about inheritance or exam nerves: most real messages are like them). A quantile moves a little
 # when the data moves a little; the grid search it replaces jumped between distant points.
 # Cross-validated false alarms run above the held-out sets' (the calm topic examples are harder
-# than a test set's mix): chosen on the development sets, where 0.12 gave 0.075 false alarms
-# (0.089 on the worst set), 0.11 gave 0.067 (0.081) and 0.10 gave 0.062 (0.081) at the same
-# recall within two messages.
-CV_FALSE_ALARM_BUDGET = 0.11
+# than a test set's mix). Chosen on the eighteen development sets once the folds were keyed by
+# text: 0.11 gave recall 0.993/0.999/0.994 (az/ru/en) at false alarms 0.042, 0.13 gave
+# 0.996/0.999/0.996 at 0.048, 0.15 the same recall at 0.057. Recall first, then the fewest alarms.
+CV_FALSE_ALARM_BUDGET = 0.13
 # A topic classifier this sure of an urgent topic makes the message at least high. Fixed: chosen
 # by cross-validation it flipped between 0.6 and "off" when two examples changed, for a
 # difference of one or two messages on the development sets (0.6 had the best recall).

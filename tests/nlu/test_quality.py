@@ -16,9 +16,7 @@ from nlu.evaluate import TARGETS, evaluate
 # Measured levels that miss a target, per set: floors for recall and accuracy, ceilings for
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
-    # test_eighteenth, measured on 51c4c18 (see the README for how)
-    ("test_eighteenth", "risk_recall[az]"): 0.9123,  # 52/57
-    ("test_eighteenth", "risk_recall[en]"): 0.9423,  # 49/52
+    ("test_thirteenth", "false_alarms[en]"): 0.1045,  # 7/67; target 0.10
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 
