@@ -36,6 +36,7 @@ HELD_OUT_SETS = (
     "test_sixteenth",
     "test_seventeenth",
     "test_eighteenth",
+    "test_nineteenth",
 )
 RISK_PREFIX = "risk_"
 
