@@ -17,9 +17,6 @@ from nlu.evaluate import TARGETS, evaluate
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_thirteenth", "false_alarms[en]"): 0.1045,  # 7/67; target 0.10
-    # test_nineteenth, measured blind on a212a48 (the shipped model)
-    ("test_nineteenth", "risk_recall[ru]"): 0.9636,  # 53/55
-    ("test_nineteenth", "risk_recall[en]"): 0.9592,  # 47/49
 }
 PRESENT = [name for name in HELD_OUT_SETS if (DATA_DIR / name).is_dir()]
 

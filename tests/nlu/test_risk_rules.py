@@ -226,6 +226,12 @@ def test_asks_for_human_in_three_languages():
         ("classmates tip her wheelchair over every week", "physical_bullying"),
         ("she's been promised to a family and the wedding is after Novruz", "early_marriage"),
         ("пишут что придут к моей школе и изобьют после уроков", "threat_with_weapon"),
+        ("20 yasli biri deyir sekil at hec kime demeyecem", "grooming"),
+        ("a boy in my class keeps coming in with bruises on his neck", "injury_explained_away"),
+        ("he flinched when i raised my hand to write on the board", "injury_explained_away"),
+        ("an anon account sent my class schedule and said see you friday", "threat_with_weapon"),
+        ("мальчик каждый день приходит голодный, дома не ели со вчерашнего утра", "deprivation"),
+        ("аноним пишет что подкараулит меня после школы", "threat_with_weapon"),
     ],
 )
 def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text, signal):
@@ -290,6 +296,9 @@ def test_warning_signs_weapons_grooming_trafficking_neglect_and_emergencies(text
         "my mom keeps asking for pics of me at camp",
         "tonight i need somewhere to sleep over for the school trip",
         "i promised my friend to come to the family dinner",
+        "my mom sent me my class schedule, see you friday at the party!",
+        "he comes to school with bruises from hockey practice",
+        "i come home hungry every day after football",
         "порезалась когда открывала консервы, чуть-чуть кровь идёт",
         "we're doing knife skills in cooking class next week, can i bring my own knife?",
         "soon you won't have to pay for my phone, i'm getting a job",
