@@ -37,6 +37,7 @@ HELD_OUT_SETS = (
     "test_seventeenth",
     "test_eighteenth",
     "test_nineteenth",
+    "test_twentieth",
 )
 RISK_PREFIX = "risk_"
 
