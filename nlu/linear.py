@@ -83,7 +83,7 @@ def train_logreg(
     g2w = np.full((len(vocab), k), 1e-6, dtype=np.float32)
     g2b = np.full(k, 1e-6, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    key_hash = _key_hashes(order_keys) if order_keys is not None else None
+    key_hash = key_hashes(order_keys) if order_keys is not None else None
     for epoch in range(epochs):
         order = rng.permutation(n) if key_hash is None else _keyed_order(key_hash, epoch)
         for start in range(0, n, batch):
@@ -115,11 +115,16 @@ def train_logreg(
     return LinearModel(classes=classes, weights=dense, bias=b)
 
 
-def _key_hashes(keys: list[str]) -> np.ndarray:
+def key_hashes(keys: list[str]) -> np.ndarray:
+    """A stable 32-bit hash per text (crc32: the same in every process)."""
     return np.asarray([zlib.crc32(k.encode("utf-8")) for k in keys], dtype=np.uint64)
 
 
 def _keyed_order(key_hash: np.ndarray, epoch: int) -> np.ndarray:
-    """A different order every epoch, each example placed by its own hash alone."""
-    mixed = (key_hash * np.uint64(2654435761) + np.uint64(epoch * 40503 + 1)) % np.uint64(1 << 32)
-    return np.argsort(mixed, kind="stable")
+    """A different order every epoch, each example placed by its own hash and the epoch alone
+    (a 32-bit integer mix; a linear one would give every epoch the same order)."""
+    x = key_hash ^ np.uint64((epoch * 0x9E3779B9) & 0xFFFFFFFF)
+    for _ in range(2):
+        x = (((x >> np.uint64(16)) ^ x) * np.uint64(0x45D9F3B)) & np.uint64(0xFFFFFFFF)
+    x = (x >> np.uint64(16)) ^ x
+    return np.argsort(x, kind="stable")

@@ -140,10 +140,12 @@ def scan(norm: Normalized, lex: Lexicon | None = None) -> Scan:
     reported = lex.reports is not None and lex.reports.search(masked) is not None
     result.fiction = bool(lex.fiction is not None and lex.fiction.search(masked)) and not reported
     result.joke = bool(lex.jokes is not None and lex.jokes.search(key))
-    result.past = bool(
-        (lex.past is not None and lex.past.search(masked)) or _AZ_PAST_HABITUAL.search(masked)
-    ) and not (lex.past_again is not None and lex.past_again.search(key))
-    result.past = result.past and not reported  # "she wrote ...": recent words, not a past act
+    # "she wrote ..." in a report: recent words, not a past act
+    result.past = (
+        bool((lex.past is not None and lex.past.search(masked)) or _AZ_PAST_HABITUAL.search(masked))
+        and not (lex.past_again is not None and lex.past_again.search(key))
+        and not reported
+    )
     result.asks_human = bool(lex.ask_human is not None and lex.ask_human.search(key))
     return result
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from nlu.data_io import DATA_DIR, RISK_PREFIX, Example, load_training
 from nlu.featurize import featurize, topic_hits
 from nlu.langid import bootstrap_label
 from nlu.lexicon import load_lexicon
-from nlu.linear import LinearModel, train_logreg
+from nlu.linear import LinearModel, key_hashes, train_logreg
 from nlu.model import MODEL_FILE, Calibration, NluModel, source_hash
 from nlu.normalize import normalize
 from nlu.rules import assess, effective_hits, scan
@@ -102,23 +101,19 @@ def calibrate(
     levels: list[str],
     topic_p: list[float],
     weights: list[float],
+    keys: list[str],
     folds: int = 5,
-    seed: int = 0,
     fit: dict | None = None,
     report: dict | None = None,
-    keys: list[str] | None = None,
 ) -> Calibration:
     """Pick thresholds on out-of-fold predictions: most urgent recall with few false alarms.
-    With `keys` (the example texts) an example's fold is its text's hash, so adding or removing
-    a few examples leaves every other example in its fold."""
+    An example's fold is its text's hash (`keys`), so adding or removing a few examples leaves
+    every other example in its fold, and a text that is in the data twice (under its topic and
+    its risk level) is never on both sides."""
     n = len(rows)
     if n < 50 or len(set(levels)) < 3:
         return Calibration()
-    if keys is not None:
-        fold_of = np.asarray([zlib.crc32(k.encode("utf-8")) % folds for k in keys])
-    else:
-        fold_of = np.empty(n, dtype=np.int64)
-        fold_of[np.random.default_rng(seed).permutation(n)] = np.arange(n) % folds
+    fold_of = key_hashes(keys) % np.uint64(folds)
     oof: list[np.ndarray | None] = [None] * n
     classes = tuple(lv for lv in RISK_LEVELS if lv in set(levels))
     for f in range(folds):
@@ -130,7 +125,7 @@ def calibrate(
             classes=classes,
             class_weight=_balanced(levels),
             weights=[weights[i] for i in train_ids],
-            order_keys=[keys[i] for i in train_ids] if keys is not None else None,
+            order_keys=[keys[i] for i in train_ids],
             **(fit or RISK_FIT),
         )
         for i in test_ids:
@@ -292,7 +287,7 @@ def train_model(data_dir: Path = DATA_DIR, *, verbose: bool = False) -> NluModel
             for i in risk_ids
         ]
         calibration = calibrate(
-            risk_rows, levels, topic_p, weights, report=cv, keys=[texts[i] for i in risk_ids]
+            risk_rows, levels, topic_p, weights, [texts[i] for i in risk_ids], report=cv
         )
     calibration.category_prior_weight = CATEGORY_PRIOR_WEIGHT
 

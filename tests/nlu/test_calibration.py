@@ -103,3 +103,16 @@ def test_what_the_topic_rule_flags_is_paid_for_by_a_higher_urgent_threshold():
         for i in calm_ids
     ]
     assert sum(flagged) / len(calm_ids) <= CV_FALSE_ALARM_BUDGET
+
+
+def test_the_keyed_training_order_changes_every_epoch_and_ignores_other_examples():
+    from nlu.linear import _keyed_order, key_hashes
+
+    texts = [f"message {i}" for i in range(500)]
+    hashes = key_hashes(texts)
+    first, second = _keyed_order(hashes, 0), _keyed_order(hashes, 1)
+    assert (first == second).mean() < 0.05  # a new order each epoch, not the same one again
+    # without example 7, every other example keeps its place relative to the rest
+    fewer = _keyed_order(key_hashes(texts[:7] + texts[8:]), 1)
+    remaining = [i for i in second if i != 7]
+    assert [i + (i >= 7) for i in fewer] == remaining
