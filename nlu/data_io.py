@@ -38,6 +38,7 @@ HELD_OUT_SETS = (
     "test_eighteenth",
     "test_nineteenth",
     "test_twentieth",
+    "test_twentyfirst",
 )
 RISK_PREFIX = "risk_"
 
