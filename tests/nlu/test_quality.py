@@ -17,7 +17,10 @@ from nlu.evaluate import TARGETS, evaluate
 # false alarms. The blind measurements (each set once, before it was used) are in the README.
 OFF_TARGET: dict[tuple[str, str], float] = {
     ("test_thirteenth", "false_alarms[en]"): 0.1194,  # 8/67; target 0.10
-    # test_twentieth, measured blind on e62f875 (the shipped model)
+    # test_twentyfirst, measured blind on 7877bf1 (the shipped model)
+    ("test_twentyfirst", "risk_recall[az]"): 0.9643,  # 54/56
+    ("test_twentyfirst", "risk_recall[en]"): 0.96,  # 48/50
+    # test_twentieth, measured blind on e62f875
     ("test_twentieth", "risk_recall[ru]"): 0.9643,  # 54/56
     ("test_twentieth", "risk_recall[en]"): 0.9608,  # 49/51
 }
